@@ -1,0 +1,36 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench bench-search clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/newswire demo
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Crawl throughput: end to end against the naive baseline and the extraction-only limit, a
+# re-crawl, memory and fast mode's quality (README "Benchmarks"); ARGS="--also-large" adds
+# the 20,000-article memory check.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/crawl_bench.py $(ARGS)
+
+# Search and export figures at 100,000 generated articles (a scratch database, dropped after).
+bench-search: $(BIN)/.installed
+	$(BIN)/python bench/search_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

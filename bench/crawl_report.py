@@ -1,0 +1,164 @@
+"""The benchmark's printed table and the targets it is judged by; returns the figures as data."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawl_bench import CrawlFigures
+    from fast_quality import ModeScore
+
+MB = 1024 * 1024
+TARGET_LIMIT_SHARE = 0.85
+TARGET_NAIVE_FACTOR = 2.0
+TARGET_RECRAWL_SHARE = 0.10
+TARGET_PEAK_MB = 400
+TARGET_FLATNESS = 0.20
+
+
+def _row(figures: CrawlFigures, *, crawl: bool = True) -> str:
+    usage = figures.usage
+    groups = usage.groups()
+    rows_per_s = f"{figures.rows / figures.seconds:8.0f}" if figures.rows else "       -"
+    return (
+        f"{figures.name:<20} {figures.articles:>8} {figures.pages:>6} {figures.seconds:>7.2f}"
+        f" {figures.rate:>8.1f} {rows_per_s}"
+        f" {groups.get('crawl', 0.0):>7.2f} {groups.get('site', 0.0):>6.2f}"
+        f" {groups.get('postgres', 0.0):>6.2f} {usage.cpu():>7.2f}"
+        f" {usage.peak_rss / MB:>7.0f} {usage.peak_pss / MB:>7.0f} {usage.others:>6.2f}"
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _processes(figures: CrawlFigures) -> list[str]:
+    lines = [f"CPU seconds per process, {figures.name}:"]
+    for p in sorted(figures.usage.processes, key=lambda p: (p.group, -p.cpu_seconds)):
+        if p.cpu_seconds < 0.05 and p.group == "postgres":
+            continue  # idle background processes
+        lines.append(
+            f"  {p.group:<9} {p.name:<42.42} pid {p.pid:<8} {p.cpu_seconds:>7.2f} s"
+            f"  peak RSS {p.rss_peak / MB:>5.0f} MB, PSS {p.pss_peak / MB:>5.0f} MB"
+        )
+    return lines
+
+
+def print_report(
+    articles: int,
+    main_run: dict[str, Any],
+    scores: list[ModeScore],
+    large: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Print the tables and target verdicts; return every figure for --json."""
+    e2e: CrawlFigures = main_run["e2e"]
+    recrawl: CrawlFigures = main_run["recrawl"]
+    naive: CrawlFigures | None = main_run.get("naive")
+    limit: CrawlFigures = main_run["limit"]
+    limit_fast: CrawlFigures = main_run["limit_fast"]
+    print()
+    print(
+        f"newswire crawl benchmark: {articles} generated articles (60-120 KB, gzip without"
+        f" charset), {os.cpu_count()} cores"
+    )
+    outcomes = main_run["e2e_outcomes"]
+    print(
+        f"expected articles: {main_run['expected']}, stored end to end: {e2e.articles}"
+        f" ({outcomes['runs']} runs, {outcomes['failed']} failed, {outcomes['errors']} errors,"
+        f" {outcomes['retries']} retries, dropped {outcomes['dropped'] or 'none'})"
+    )
+    if e2e.articles < main_run["expected"]:
+        for line in main_run["e2e_problems"][:20]:
+            print(f"  log: {line[:160]}")
+    print()
+    print(
+        f"{'run':<20} {'articles':>8} {'pages':>6} {'wall s':>7} {'art/s':>8} {'rows/s':>8}"
+        f" {'crawl':>7} {'site':>6} {'pg':>6} {'CPU s':>7} {'RSS MB':>7} {'PSS MB':>7}"
+        f" {'other':>6}"
+    )
+    runs = [e2e, recrawl, *([naive] if naive else []), limit, limit_fast]
+    for figures in runs:
+        print(_row(figures))
+    print(
+        "  (crawl/site/pg/CPU s: CPU seconds of the crawl process with its workers, the site"
+        " server, PostgreSQL, all; RSS/PSS: peak of all processes together; other: CPU"
+        " seconds of unrelated processes on the machine meanwhile, which skew the run)"
+    )
+    print()
+    for line in _processes(e2e):
+        print(line)
+    print()
+    share = e2e.rate / limit.rate if limit.rate else 0.0
+    recrawl_share = recrawl.seconds / e2e.seconds
+    print("targets:")
+    print(
+        f"  end to end / extraction limit   {share:6.1%}   (>= {TARGET_LIMIT_SHARE:.0%})"
+        f"  {_verdict(share >= TARGET_LIMIT_SHARE)}"
+    )
+    figures: dict[str, Any] = {
+        "articles": articles,
+        "runs": {f.name: _figures(f) for f in runs},
+        "e2e_over_limit": share,
+        "recrawl_over_first": recrawl_share,
+    }
+    if naive:
+        factor = e2e.rate / naive.rate if naive.rate else 0.0
+        figures["e2e_over_naive"] = factor
+        print(
+            f"  end to end / naive baseline     {factor:6.2f}x   (>= {TARGET_NAIVE_FACTOR:.0f}x)"
+            f"   {_verdict(factor >= TARGET_NAIVE_FACTOR)}"
+        )
+    print(
+        f"  re-crawl / first crawl (wall)   {recrawl_share:6.1%}   (< {TARGET_RECRAWL_SHARE:.0%})"
+        f"   {_verdict(recrawl_share < TARGET_RECRAWL_SHARE)}"
+    )
+    peak = e2e.usage.peak_rss / MB
+    print(
+        f"  peak RSS, all processes         {peak:6.0f} MB (< {TARGET_PEAK_MB} MB)"
+        f"  {_verdict(peak < TARGET_PEAK_MB)}   (PSS {e2e.usage.peak_pss / MB:.0f} MB)"
+    )
+    if large is not None:
+        big: CrawlFigures = large["e2e"]
+        growth = big.usage.peak_rss / e2e.usage.peak_rss - 1
+        figures["large"] = _figures(big)
+        figures["large_expected"] = large["expected"]
+        figures["memory_growth"] = growth
+        print(
+            f"  peak RSS {big.articles} vs {e2e.articles} articles   {growth:+6.1%}   "
+            f"(within {TARGET_FLATNESS:.0%})  {_verdict(abs(growth) <= TARGET_FLATNESS)}"
+            f"   ({big.usage.peak_rss / MB:.0f} MB vs {peak:.0f} MB;"
+            f" {big.rate:.1f} articles/s; stored {big.articles} of {large['expected']})"
+        )
+    print()
+    print(
+        f"fast mode: extraction-only {limit_fast.rate:.0f} pages/s vs {limit.rate:.0f}"
+        f" ({limit_fast.rate / limit.rate - 1:+.0%}); quality on the default sample site:"
+    )
+    print(
+        f"  {'mode':<8} {'articles':>8} {'title':>7} {'authors':>8} {'date':>7} {'lang':>7}"
+        f" {'text F1':>8} {'start':>7} {'ms/page':>8}"
+    )
+    for s in scores:
+        print(
+            f"  {s.mode:<8} {s.articles:>8} {s.title:>7.1%} {s.authors:>8.1%} {s.published:>7.1%}"
+            f" {s.language:>7.1%} {s.text_f1:>8.3f} {s.text_start:>7.1%} {s.ms_per_page:>8.2f}"
+        )
+    figures["fast_quality"] = [s.__dict__ for s in scores]
+    return figures
+
+
+def _figures(f: CrawlFigures) -> dict[str, Any]:
+    return {
+        "articles": f.articles,
+        "pages": f.pages,
+        "rows": f.rows,
+        "seconds": round(f.seconds, 3),
+        "rate": round(f.rate, 2),
+        "cpu_by_group": {k: round(v, 2) for k, v in f.usage.groups().items()},
+        "other_cpu": round(f.usage.others, 2),
+        "peak_rss_mb": round(f.usage.peak_rss / MB, 1),
+        "peak_pss_mb": round(f.usage.peak_pss / MB, 1),
+        "processes": [p.__dict__ for p in f.usage.processes],
+    }

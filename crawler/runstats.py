@@ -1,0 +1,240 @@
+"""Extension: one crawl_runs row per crawl, opened with the spider and closed with its stats.
+
+It also keeps one run per source at a time, whoever starts it (timetable, trigger, or
+``newswire crawl``): at spider open it takes the source's session advisory lock on a dedicated
+connection named after the run, and holds it until the outcome is recorded. A process that is
+killed loses the connection and so the lock; a run that cannot get the lock ends without
+crawling, recorded as failed. The same connection is polled about once a second for a cancel
+request (``newswire cancel``), which closes the spider cleanly with its items stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Self
+
+import psycopg
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+
+from newswire.errors import DatabaseError, NewswireError
+from storage.connection import connect
+from storage.runs import (
+    cancel_requested,
+    create_run,
+    end_run,
+    finish_run,
+    name_session,
+    notify_runs,
+    run_session_name,
+    set_keepalives,
+    start_run,
+    try_lock_source,
+    unlock_source,
+)
+
+logger = logging.getLogger(__name__)
+
+# Scrapy close reasons that are not a failure of the run.
+_STATUS_BY_REASON = {"finished": "succeeded", "shutdown": "interrupted", "cancelled": "cancelled"}
+# Close reasons that fail a run with a known explanation.
+_ERROR_BY_REASON = {
+    "closespider_timeout": "timed out: the crawl ran past its source's limits.timeout and was"
+    " closed (what it had found is stored)",
+}
+CANCEL_CHECK_SECONDS = 1.0  # how often a crawl looks for `newswire cancel`
+
+
+def summarize_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Condense Scrapy's stats into the figures a crawl_runs row keeps."""
+
+    def count(key: str) -> int:
+        return int(stats.get(key, 0) or 0)
+
+    def by_suffix(prefix: str) -> dict[str, int]:
+        return {k[len(prefix) :]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+    exceptions = by_suffix("downloader/exception_type_count/")
+    exceptions.pop("scrapy.exceptions.IgnoreRequest", None)  # robots.txt: counted on its own
+    errors = sum(exceptions.values()) + count("log_count/ERROR")
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    return {
+        "pages_fetched": count("downloader/response_count"),
+        "article_requests": count("newswire/requests/article"),
+        "article_pages": count("newswire/pages/article"),
+        "skipped_stored": count("newswire/incremental/skipped_stored"),
+        "over_max_pages": count("newswire/incremental/over_max_pages"),
+        "articles_stored": count("newswire/store/stored"),
+        "duplicates": count("newswire/store/duplicates"),
+        "already_known": count("newswire/store/known"),
+        "dropped": by_suffix("newswire/rejected/"),
+        "http_status": by_suffix("downloader/response_status_count/"),
+        "not_modified": count("downloader/response_status_count/304"),
+        "retries": count("retry/count"),
+        "robots_forbidden": count("robotstxt/forbidden"),
+        "errors": errors,
+        "elapsed_seconds": round((finish - start).total_seconds(), 3) if start and finish else None,
+    }
+
+
+def run_outcome(reason: str, stats: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Map a Scrapy close reason and the stats to a run status and error text."""
+    if error := stats.get("newswire/error"):
+        return "failed", str(error)
+    status = _STATUS_BY_REASON.get(reason, "failed")
+    if status == "succeeded" and not stats.get("downloader/response_count"):
+        return "failed", "no page could be fetched: is the site up and the home URL right?"
+    if status != "failed":
+        return status, None
+    return status, _ERROR_BY_REASON.get(reason, f"crawl closed: {reason}")
+
+
+class RunStatsExtension:
+    """Takes the source's run lock, opens (or claims a queued) crawl_runs row at spider open,
+    watches for a cancel request, and records the outcome at close."""
+
+    def __init__(self, crawler: Crawler, database_url: str, trigger: str) -> None:
+        self.crawler = crawler
+        self.database_url = database_url
+        self.trigger = trigger
+        self.lock_conn: psycopg.Connection[Any] | None = None
+        self.owns_run = False  # False: the row is final already, or another process's
+        self.watcher: asyncio.Task[None] | None = None
+        self.closer: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        ext = cls(crawler, settings["NEWSWIRE_DATABASE_URL"], settings["NEWSWIRE_RUN_TRIGGER"])
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        source = spider.source.name
+        try:
+            self._open_run(spider)
+        except (DatabaseError, psycopg.Error) as exc:
+            self._release_lock()
+            self.crawler.stats.set_value("newswire/error", f"database error: {exc}")
+            logger.error("source %s: cannot record the run: %s", source, exc)
+            raise CloseSpider("database_error") from exc
+        logger.info("source %s: run %s started", source, spider.run_id)
+        self.watcher = asyncio.create_task(self._watch(spider))
+
+    def _open_run(self, spider: Spider) -> None:
+        """Lock the source, then claim or create the row; raises CloseSpider when it may not run."""
+        source = spider.source.name
+        pid, host = os.getpid(), socket.gethostname()
+        name = run_session_name(spider.run_id) if spider.run_id else f"newswire crawl {source}"
+        conn = self.lock_conn = connect(self.database_url, application_name=name[:63])
+        set_keepalives(conn)  # a dead crawl machine frees the lock in seconds, not hours
+        if not try_lock_source(conn, source):
+            error = f"another run of {source} is in progress: this one did not start"
+            if spider.run_id is None:
+                spider.run_id = create_run(conn, source, self.trigger, pid=pid, hostname=host)
+                finish_run(conn, spider.run_id, "failed", {}, error)
+            else:
+                end_run(conn, spider.run_id, "failed", error, only_from=("queued",))
+            self._release_lock()
+            self.crawler.stats.set_value("newswire/error", error)
+            logger.warning("source %s: run %s: %s", source, spider.run_id, error)
+            raise CloseSpider("source_busy")
+        if spider.run_id is None:
+            with conn.transaction():  # named before the row is visible: never taken for dead
+                spider.run_id = create_run(conn, source, self.trigger, pid=pid, hostname=host)
+                name_session(conn, run_session_name(spider.run_id))
+        else:
+            try:
+                start_run(conn, spider.run_id, pid, hostname=host)
+            except NewswireError as exc:  # cancelled meanwhile, or claimed by another process
+                self._release_lock()
+                self.crawler.stats.set_value("newswire/error", str(exc))
+                logger.warning("source %s: %s", source, exc)
+                raise CloseSpider("run_unavailable") from exc
+        self.owns_run = True
+
+    async def _watch(self, spider: Spider) -> None:
+        """Poll for a cancel request; a lost lock connection also ends the crawl."""
+        conn = self.lock_conn
+        assert conn is not None
+        while True:
+            await asyncio.sleep(CANCEL_CHECK_SECONDS)
+            try:
+                requested = await asyncio.to_thread(cancel_requested, conn, spider.run_id)
+            except psycopg.Error as exc:
+                reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                self.crawler.stats.set_value(
+                    "newswire/error",
+                    f"lost the database connection that holds the run lock ({reason})",
+                )
+                self._close_spider("lock_lost")
+                return
+            if requested:
+                logger.info(
+                    "source %s: run %s cancelled on request", spider.source.name, spider.run_id
+                )
+                self._close_spider("cancelled")
+                return
+
+    def _close_spider(self, reason: str) -> None:
+        # A task of its own: closing cancels the watcher, which must not cancel the closing.
+        self.closer = asyncio.create_task(self.crawler.engine.close_spider_async(reason=reason))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+        try:
+            if self.owns_run:
+                self._record(spider, reason)
+        finally:
+            self._release_lock()
+
+    def _record(self, spider: Spider, reason: str) -> None:
+        raw = self.crawler.stats.get_stats()
+        status, error = run_outcome(reason, raw)
+        summary = summarize_stats(
+            {**raw, "finish_time": raw.get("finish_time") or datetime.now(UTC)}
+        )
+        try:
+            self._finish(spider, status, summary, error, self.lock_conn)
+        except psycopg.OperationalError:  # the lock connection died: record on a fresh one
+            self._finish(spider, status, summary, error, None)
+        logger.info(
+            "source %s: run %s %s (%d stored, %d duplicates)",
+            spider.source.name,
+            spider.run_id,
+            status,
+            summary["articles_stored"],
+            summary["duplicates"],
+        )
+
+    def _finish(
+        self,
+        spider: Spider,
+        status: str,
+        summary: dict[str, Any],
+        error: str | None,
+        conn: psycopg.Connection[Any] | None,
+    ) -> None:
+        with contextlib.ExitStack() as stack:
+            if conn is None or conn.closed:
+                conn = stack.enter_context(connect(self.database_url))
+            finish_run(conn, spider.run_id, status, summary, error)
+            if conn is self.lock_conn:  # free the source before saying so
+                unlock_source(conn, spider.source.name)
+            notify_runs(conn, f"ended {spider.run_id}")  # a run waiting for the source starts
+
+    def _release_lock(self) -> None:
+        """Closing the dedicated connection releases the source lock."""
+        if self.lock_conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self.lock_conn.close()
+            self.lock_conn = None

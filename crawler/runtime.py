@@ -1,0 +1,45 @@
+"""What a crawl needs from outside Scrapy: its source record and a ready database.
+
+Entry points (the CLI, the scheduler's subprocess) put NEWSWIRE_SOURCES and
+NEWSWIRE_DATABASE_URL into the Scrapy settings; a bare ``scrapy crawl news -a source=NAME``
+from the repo root leaves them unset and they are read here from newswire's process config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+
+from crawler.sources import Source, load_sources, select_sources
+from newswire.config import load_config
+from newswire.errors import ConfigError
+from storage.connection import database_ready, resolve_database_url
+
+
+@dataclass(frozen=True)
+class CrawlContext:
+    source: Source
+    database_url: str
+
+
+def crawl_context(settings: BaseSettings, source_name: str | None) -> CrawlContext:
+    """Load the named source, apply its settings table and resolve the database, once."""
+    if not source_name:
+        raise ConfigError("no source given: run `scrapy crawl news -a source=NAME`")
+    config = load_config()
+    path = settings.get("NEWSWIRE_SOURCES") or config.sources_path
+    (source,) = select_sources(load_sources(Path(path)), [source_name], origin=str(path))
+    database_url = settings.get("NEWSWIRE_DATABASE_URL")
+    if database_url is None:
+        database_url = database_ready(resolve_database_url(config))
+        settings.set("NEWSWIRE_DATABASE_URL", database_url, priority="spider")
+    cache_dir = Path(settings.get("HTTPCACHE_DIR") or "httpcache")
+    if settings.getbool("HTTPCACHE_ENABLED") and not cache_dir.is_absolute():
+        # Revalidated feeds and sitemaps live with newswire's data, not in the working dir.
+        settings.set("HTTPCACHE_DIR", str(config.data_dir / cache_dir), priority="spider")
+    # The source's limits become settings, which its own settings table may still override.
+    settings.set("NEWSWIRE_EXTRACT_MIN_TEXT_CHARS", source.limits.min_text_chars, "spider")
+    settings.setdict(dict(source.settings), priority="spider")
+    return CrawlContext(source=source, database_url=database_url)

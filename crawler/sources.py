@@ -1,0 +1,364 @@
+"""sources.toml -> validated, frozen Source records.
+
+Sources are data checked on load: every mistake fails loudly as one ConfigError line that
+names the file, the source and the fix, before any crawl or schedule starts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
+
+from crawler.urls import host_key, is_allowed
+from newswire.errors import ConfigError
+
+T = TypeVar("T")
+
+DEFAULT_MAX_PAGES = 1000
+DEFAULT_MAX_DEPTH = 2
+DEFAULT_MIN_TEXT_CHARS = 250
+DEFAULT_TIMEOUT = timedelta(hours=1)
+
+_SOURCE_KEYS = (
+    "home", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_allow",
+    "article_deny", "language", "schedule", "jitter", "enabled", "limits", "settings",
+)  # fmt: skip
+_LIMIT_KEYS = ("max_pages", "max_age_days", "max_depth", "min_text_chars", "timeout")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_SETTING_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_DOMAIN = re.compile(
+    r"(?:(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_-]+|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?"
+)
+_DURATION = re.compile(
+    r"(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?",
+    re.IGNORECASE,
+)
+_EVERY = re.compile(r"every\s+(.+)", re.IGNORECASE)
+_DURATION_HINT = "write a number and a unit, e.g. 45s, 15m, 2h, 1d or 1h30m"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a source is crawled: a 5-field cron expression or a fixed interval, plus jitter."""
+
+    cron: str | None
+    interval: timedelta | None
+    jitter: timedelta | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one crawl of a source, so a run always ends."""
+
+    max_pages: int
+    max_age: timedelta | None
+    max_depth: int
+    min_text_chars: int
+    timeout: timedelta
+
+
+@dataclass(frozen=True)
+class Source:
+    """One news site as configured in sources.toml, checked and with defaults filled in."""
+
+    name: str
+    home: str
+    start_urls: tuple[str, ...]
+    feeds: tuple[str, ...] | None  # None: discover from the home page
+    sitemaps: tuple[str, ...] | None  # None: read robots.txt
+    allowed_domains: tuple[str, ...]
+    article_allow: tuple[re.Pattern[str], ...]
+    article_deny: tuple[re.Pattern[str], ...]
+    language: str | None
+    schedule: Schedule | None
+    limits: Limits
+    settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
+    enabled: bool = True
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read "45s", "15m", "2h", "1d" or "1h30m": durations in config read the same everywhere."""
+    duration = _duration(text)
+    if duration is None:
+        raise ConfigError(f"invalid duration {text!r}: {_DURATION_HINT}")
+    return duration
+
+
+def _duration(text: str) -> timedelta | None:
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or not any(match.groupdict().values()):
+        return None
+    amounts = {unit: int(value or 0) for unit, value in match.groupdict().items()}
+    return timedelta(
+        days=amounts["d"], hours=amounts["h"], minutes=amounts["m"], seconds=amounts["s"]
+    )
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a bad port
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime | date | time):
+        return "a date/time"
+    return type(value).__name__
+
+
+def _unknown_key(key: str, known: Sequence[str], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    fix = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(known)
+    return ConfigError(f"unknown key {key!r} in {where}: {fix}")
+
+
+class _Table:
+    """Typed reads from one TOML table; every error names the key, the place and the fix."""
+
+    def __init__(self, data: dict[str, object], where: str, known: Sequence[str]) -> None:
+        for key in data:
+            if key not in known:
+                raise _unknown_key(key, known, where)
+        self.data = data
+        self.where = where
+
+    def fail(self, key: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"{key!r} in {self.where} {problem}: {fix}")
+
+    def typed(self, key: str, kind: type[T], example: str) -> T | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"is {_toml_type(value)}", f"write it like {key} = {example}")
+        return value
+
+    def strings(self, key: str, example: str) -> list[str] | None:
+        values = self.typed(key, list, f"[{example}]")
+        if values is None:
+            return None
+        for value in values:
+            if not isinstance(value, str):
+                raise self.fail(
+                    key, f"holds {_toml_type(value)}", f"use strings, e.g. {key} = [{example}]"
+                )
+        return values
+
+    def each(self, key: str, example: str, check: Callable[[str, str], T]) -> tuple[T, ...] | None:
+        values = self.strings(key, example)
+        return None if values is None else tuple(check(key, value) for value in values)
+
+    def url(self, key: str, value: str) -> str:
+        url = value.strip()
+        if not _is_http_url(url):
+            raise self.fail(key, f"has {value!r}, not an http(s) URL", 'write "https://host/path"')
+        return url
+
+    def domain(self, key: str, value: str) -> str:
+        entry = value.strip().lower()
+        match = _DOMAIN.fullmatch(entry)
+        if match is None or not 0 < int(match["port"] or 80) < 65536:
+            raise self.fail(key, f"has {value!r}", 'write a host or host:port, e.g. "example.com"')
+        return entry
+
+    def pattern(self, key: str, value: str) -> re.Pattern[str]:
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise self.fail(key, f"has a bad regex {value!r} ({exc})", "fix the pattern") from exc
+
+    def duration(self, key: str, *, positive: bool) -> timedelta | None:
+        text = self.typed(key, str, '"30m"')
+        if text is None:
+            return None
+        duration = _duration(text)
+        if duration is None or (positive and duration <= timedelta(0)):
+            raise self.fail(key, f"has the bad duration {text!r}", _DURATION_HINT)
+        return duration
+
+    def number(self, key: str, default: int, minimum: int) -> int:
+        value = self.typed(key, int, str(max(default, minimum)))
+        if value is None:
+            return default
+        if value < minimum:
+            raise self.fail(key, f"is {value}", f"use a whole number of at least {minimum}")
+        return value
+
+
+def _schedule(table: _Table) -> Schedule | None:
+    text = table.typed("schedule", str, '"*/30 * * * *"')
+    jitter = table.duration("jitter", positive=False)
+    if text is None:
+        if jitter is not None:
+            raise table.fail("jitter", "is set without a schedule", "add schedule or drop jitter")
+        return None
+    if every := _EVERY.fullmatch(text.strip()):
+        interval = _duration(every.group(1))
+        if interval is None or interval <= timedelta(0):
+            raise table.fail("schedule", f"has the bad interval {text!r}", _DURATION_HINT)
+        return Schedule(cron=None, interval=interval, jitter=jitter)
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        reason = " ".join(str(exc).split())
+        raise table.fail(
+            "schedule",
+            f"has the bad cron {text!r} ({reason})",
+            'use 5 cron fields like "*/30 * * * *" or "every 30m"',
+        ) from exc
+    return Schedule(cron=" ".join(text.split()), interval=None, jitter=jitter)
+
+
+def _limits(data: object, where: str) -> Limits:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"'limits' in {where} is {_toml_type(data)}: make it a table")
+    table = _Table(data, f"[limits] of {where}", _LIMIT_KEYS)
+    max_age_days = table.number("max_age_days", 0, 1) if "max_age_days" in data else None
+    return Limits(
+        max_pages=table.number("max_pages", DEFAULT_MAX_PAGES, 1),
+        max_age=timedelta(days=max_age_days) if max_age_days is not None else None,
+        max_depth=table.number("max_depth", DEFAULT_MAX_DEPTH, 0),
+        min_text_chars=table.number("min_text_chars", DEFAULT_MIN_TEXT_CHARS, 0),
+        timeout=table.duration("timeout", positive=True) or DEFAULT_TIMEOUT,
+    )
+
+
+def _settings(data: object, where: str) -> Mapping[str, object]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"'settings' in {where} is {_toml_type(data)}: make it a table")
+    for key in data:
+        if not _SETTING_NAME.fullmatch(key):
+            raise ConfigError(
+                f"setting {key!r} in {where} is not UPPER_CASE: "
+                f"write Scrapy settings like DOWNLOAD_DELAY"
+            )
+    return MappingProxyType(dict(data))
+
+
+def _source(name: str, data: object, origin: str) -> Source:
+    where = f"source {name!r} of {origin}"
+    if not _NAME.fullmatch(name):
+        raise ConfigError(
+            f"invalid source name {name!r} in {origin}: use lowercase letters, digits, "
+            f"'-' and '_', starting with a letter or digit (e.g. [sources.my-site])"
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} is {_toml_type(data)}: make it a [sources.{name}] table")
+    table = _Table(data, where, _SOURCE_KEYS)
+    home = table.typed("home", str, '"https://example.com/"')
+    if home is None:
+        raise ConfigError(f"missing key 'home' in {where}: add home = \"https://example.com/\"")
+    home = table.url("home", home)
+    allowed = table.each("allowed_domains", '"example.com"', table.domain) or (host_key(home),)
+    start_urls = table.each("start_urls", '"https://example.com/world/"', table.url) or (home,)
+    for url in (home, *start_urls):
+        if not is_allowed(url, allowed):
+            raise ConfigError(
+                f"{url!r} in {where} is outside allowed_domains {list(allowed)}: "
+                f"add {host_key(url)!r} to allowed_domains"
+            )
+    language = table.typed("language", str, '"en"')
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        raise table.fail("language", f"has {language!r}", 'use a language code like "en"')
+    return Source(
+        name=name,
+        home=home,
+        start_urls=start_urls,
+        feeds=table.each("feeds", '"https://example.com/rss.xml"', table.url),
+        sitemaps=table.each("sitemaps", '"https://example.com/sitemap.xml"', table.url),
+        allowed_domains=allowed,
+        article_allow=table.each("article_allow", "'/news/'", table.pattern) or (),
+        article_deny=table.each("article_deny", "'/live/'", table.pattern) or (),
+        language=language,
+        schedule=_schedule(table),
+        limits=_limits(data.get("limits"), where),
+        settings=_settings(data.get("settings"), where),
+        enabled=table.typed("enabled", bool, "true") is not False,
+    )
+
+
+def parse_sources(text: str, origin: str) -> dict[str, Source]:
+    """Validate sources.toml text; origin (usually the path) names the file in error messages."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin} is not valid TOML: {exc}: fix the syntax there") from exc
+    for key in document:
+        if key != "sources":
+            raise _unknown_key(key, ["sources"], origin)
+    tables = document.get("sources", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(
+            f"'sources' in {origin} is {_toml_type(tables)}: write one [sources.NAME] table a site"
+        )
+    if not tables:
+        raise ConfigError(
+            f"{origin} defines no sources: add a [sources.NAME] table with "
+            f'home = "https://example.com/"'
+        )
+    return {name: _source(name, data, origin) for name, data in tables.items()}
+
+
+def load_sources(path: Path) -> dict[str, Source]:
+    """Read and validate the sources file, in file order, failing before any crawl starts."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} not found: create it (see README) or pass --sources / NEWSWIRE_SOURCES"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path} ({exc.strerror}): pass a readable file with --sources "
+            f"or NEWSWIRE_SOURCES"
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text: save it as UTF-8") from exc
+    return parse_sources(text, str(path))
+
+
+def select_sources(
+    sources: Mapping[str, Source], names: Sequence[str], *, origin: str = "sources.toml"
+) -> list[Source]:
+    """The named sources in the order given (even disabled ones: asking by name wins);
+    with no names, every enabled source in file order."""
+    if not names:
+        return [source for source in sources.values() if source.enabled]
+    for name in names:
+        if name not in sources:
+            raise ConfigError(
+                f"unknown source {name!r} in {origin}; known: {', '.join(sources) or '(none)'}"
+            )
+    return [sources[name] for name in dict.fromkeys(names)]

@@ -1,0 +1,245 @@
+"""The one config-driven spider: feeds, sitemaps and listing pages of one source, newest first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+
+from crawler import discovery
+from crawler.items import Page
+from crawler.runtime import crawl_context
+from crawler.sources import Source
+from crawler.urls import (
+    canonicalize_url,
+    host_key,
+    is_allowed,
+    is_file_link,
+    looks_like_article,
+    resolve_canonical,
+)
+
+logger = logging.getLogger(__name__)
+
+# Structure (robots, feeds, sitemaps, listings) is fetched before articles; articles go newest
+# first: their priority is minus their age in hours, undated ones after every dated one.
+STRUCTURE_PRIORITY = 1_000_000
+UNDATED_PRIORITY = -1_000_000
+# A run always asks whether a cached feed, sitemap or listing changed (a conditional request),
+# whatever max-age the site gave it: a crawl exists to see what is new.
+_REVALIDATE = {"Cache-Control": "max-age=0"}
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawls one source from sources.toml: ``scrapy crawl news -a source=NAME``."""
+
+    name = "news"
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        run_id: int | None = None,
+        now: datetime | None = None,
+        since: datetime | None = None,
+        max_pages: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=self.name, **kwargs)
+        self.source = source
+        self.run_id = run_id
+        self.max_pages = max_pages or source.limits.max_pages
+        self.now = now or datetime.now(UTC)
+        cutoff = _cutoff(self.now, source.limits.max_age, since)
+        self.max_age = self.now - cutoff if cutoff else None
+        self.slot = host_key(source.home)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        """Resolve the named source and apply its Scrapy overrides before settings freeze."""
+        context = crawl_context(crawler.settings, kwargs.pop("source", None))
+        run_id = kwargs.pop("run_id", None)
+        since = kwargs.pop("since", None)
+        max_pages = kwargs.pop("max_pages", None)
+        spider = cls(
+            context.source,
+            run_id=int(run_id) if run_id else None,
+            since=datetime.fromisoformat(since) if isinstance(since, str) else since,
+            max_pages=int(max_pages) if max_pages else None,
+            **kwargs,
+        )
+        spider._set_crawler(crawler)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Seed the crawl with the source's sitemaps, feeds and home/section pages."""
+        source = self.source
+        if source.sitemaps is None:
+            yield self._structure(urljoin(source.home, "/robots.txt"), self.parse_robots)
+        else:
+            for url in source.sitemaps:
+                yield self._structure(url, self.parse_sitemap)
+        for url in source.feeds or ():
+            yield self._structure(url, self.parse_feed)
+        for url in dict.fromkeys((source.home, *source.start_urls)):
+            yield self._structure(url, self.parse_listing, depth=0)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Sitemaps listed in robots.txt; the conventional /sitemap.xml when none is."""
+        urls = discovery.sitemaps_from_robots(response.body, response.url) or [
+            urljoin(response.url, "/sitemap.xml")
+        ]
+        for url in urls:
+            yield self._structure(url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Sub-sitemaps of an index, or the article URLs of a urlset, after the age cutoff."""
+        doc = discovery.parse_sitemap(response.body, response.url)
+        if doc is None:
+            self.crawler.stats.inc_value("newswire/discovery/bad_sitemap")
+            logger.warning("%s: not a sitemap: %s", self.source.name, response.url)
+            return
+        links = self._fresh(doc.entries)
+        if doc.kind == "index":
+            for link in links:
+                yield self._structure(link.url, self.parse_sitemap)
+        else:
+            yield from self._articles(links, via="sitemap")
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """Article URLs of an RSS or Atom feed, after the age cutoff."""
+        links = discovery.parse_feed(response.body, response.url)
+        if not links:
+            self.crawler.stats.inc_value("newswire/discovery/empty_feed")
+        yield from self._articles(self._fresh(links), via="feed")
+
+    def parse_listing(self, response: Response) -> Iterator[Request | Page]:
+        """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
+        listing = discovery.parse_listing(response.body, response.url, _charset(response))
+        depth = response.meta.get("listing_depth", 0)
+        if depth and self._is_alias(response.url, listing.canonical):
+            # A short or legacy URL of an article (its rel=canonical says so): keep it as one,
+            # so the URL is recorded and not fetched again as a "listing" next run.
+            yield from self.parse_article(response)
+            return
+        if self.source.feeds is None and depth == 0:
+            for url in listing.feeds:
+                if is_allowed(url, self.source.allowed_domains):
+                    yield self._structure(url, self.parse_feed)
+        articles: list[discovery.Link] = []
+        for link in listing.links:
+            if not is_allowed(link.url, self.source.allowed_domains) or is_file_link(link.url):
+                continue
+            if looks_like_article(
+                link.url, allow=self.source.article_allow, deny=self.source.article_deny
+            ):
+                articles.append(link)
+            elif depth < self.source.limits.max_depth:
+                yield self._structure(link.url, self.parse_listing, depth=depth + 1, gate=True)
+        yield from self._articles(articles, via="link")
+
+    def parse_article(self, response: Response) -> Iterator[Page]:
+        """Hand the raw page on; extraction happens in the pipeline's worker processes."""
+        meta = response.meta
+        self.crawler.stats.inc_value("newswire/pages/article")
+        yield Page(
+            source=self.source.name,
+            url=meta.get("article_url") or canonicalize_url(response.request.url),
+            response_url=response.url,
+            body=response.body,
+            content_type=_header(response, b"Content-Type"),
+            status=response.status,
+            fetched_at=datetime.now(UTC),
+            via=meta.get("via", "link"),
+            hint_title=meta.get("hint_title"),
+            hint_published=meta.get("hint_published"),
+            language_hint=self.source.language,
+        )
+
+    def _fresh(self, links: Iterable[discovery.Link]) -> list[discovery.Link]:
+        return discovery.newest_first(links, now=self.now, max_age=self.max_age)
+
+    def _articles(self, links: Iterable[discovery.Link], *, via: str) -> Iterator[Request]:
+        source = self.source
+        for link in links:
+            if not is_allowed(link.url, source.allowed_domains) or is_file_link(link.url):
+                continue
+            if any(p.search(link.url) for p in source.article_deny):
+                continue
+            url = canonicalize_url(link.url)
+            yield Request(
+                url,
+                callback=self.parse_article,
+                priority=self._priority(link.published),
+                meta={
+                    "download_slot": self.slot,
+                    "dont_cache": True,  # only structure pages go through the HTTP cache
+                    "newswire_article": True,
+                    "article_url": url,
+                    "via": via,
+                    "hint_title": link.title,
+                    "hint_published": link.published,
+                },
+            )
+
+    def _structure(
+        self, url: str, callback: Any, *, depth: int | None = None, gate: bool = False
+    ) -> Request:
+        meta: dict[str, Any] = {"download_slot": self.slot}
+        if depth is not None:
+            meta["listing_depth"] = depth
+        if gate:  # a linked page that may turn out to be a stored article's other URL
+            meta["article_url"] = canonicalize_url(url)
+        return Request(
+            url,
+            callback=callback,
+            priority=STRUCTURE_PRIORITY,
+            meta=meta,
+            headers=_REVALIDATE,
+        )
+
+    def _is_alias(self, url: str, canonical: str | None) -> bool:
+        if not canonical:
+            return False
+        target = resolve_canonical(url, canonical, self.source.allowed_domains)
+        return target != canonicalize_url(url) and looks_like_article(
+            target, allow=self.source.article_allow, deny=self.source.article_deny
+        )
+
+    def _priority(self, published: datetime | None) -> int:
+        if published is None:
+            return UNDATED_PRIORITY
+        age_hours = int((self.now - published).total_seconds() // 3600)
+        return max(UNDATED_PRIORITY + 1, -max(age_hours, 0))
+
+
+def _cutoff(now: datetime, max_age: timedelta | None, since: datetime | None) -> datetime | None:
+    """The oldest publication time still worth fetching: the later of max-age and --since."""
+    bounds = [b for b in (now - max_age if max_age else None, _aware(since)) if b is not None]
+    return max(bounds) if bounds else None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _charset(response: Response) -> str | None:
+    content_type = _header(response, b"Content-Type") or ""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None

@@ -1,0 +1,163 @@
+"""Terminal rendering with rich: progress, run summaries, sources and articles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+
+from crawler.process import Progress
+from crawler.sources import Source
+from storage.queries import ArticleRow, SourceSummary
+from storage.runs import RunRow
+
+
+def progress_table(rows: Sequence[Progress]) -> Table:
+    """Live figures of the crawls under way, one row per source."""
+    table = Table(title="crawling", title_justify="left", expand=False)
+    for column in ("source", "run", "pages", "stored", "duplicates", "dropped", "state"):
+        table.add_column(column, justify="left" if column in {"source", "state"} else "right")
+    for row in rows:
+        table.add_row(
+            row.source,
+            str(row.run_id or "-"),
+            str(row.pages),
+            str(row.articles),
+            str(row.duplicates),
+            str(row.dropped),
+            "done" if row.finished else "running",
+        )
+    return table
+
+
+def runs_table(runs: Iterable[RunRow], title: str = "runs") -> Table:
+    """One row per crawl run with its outcome and main figures."""
+    table = Table(title=title, title_justify="left")
+    for column in (
+        "run",
+        "source",
+        "trigger",
+        "status",
+        "started",
+        "duration",
+        "pages",
+        "stored",
+        "dups",
+        "skipped",
+        "dropped",
+        "error",
+    ):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        stats = run.stats or {}
+        table.add_row(
+            str(run.id),
+            run.source,
+            run.trigger,
+            _status(run.status),
+            _when(run.started_at),
+            _duration(run.started_at, run.finished_at),
+            str(stats.get("pages_fetched", "")),
+            str(stats.get("articles_stored", "")),
+            str(stats.get("duplicates", "")),
+            str(stats.get("skipped_stored", "")),
+            str(sum((stats.get("dropped") or {}).values())),
+            (run.error or "")[:80],
+        )
+    return table
+
+
+def sources_table(sources: Iterable[Source], summaries: Mapping[str, SourceSummary]) -> Table:
+    """Configured sources with their schedule, last run and article count."""
+    table = Table(title="sources", title_justify="left")
+    for column in (
+        "source",
+        "home",
+        "schedule",
+        "articles",
+        "dups",
+        "last run",
+        "status",
+        "finished",
+    ):
+        table.add_column(column, overflow="fold")
+    for source in sources:
+        summary = summaries.get(source.name)
+        schedule = source.schedule
+        table.add_row(
+            source.name + ("" if source.enabled else " (disabled)"),
+            source.home,
+            (schedule.cron or f"every {schedule.interval}") if schedule else "-",
+            str(summary.articles if summary else 0),
+            str(summary.duplicates if summary else 0),
+            str(summary.last_run_id or "-") if summary else "-",
+            _status(summary.last_run_status) if summary and summary.last_run_status else "-",
+            _when(summary.last_run_finished_at) if summary else "-",
+        )
+    return table
+
+
+def articles_table(articles: Iterable[ArticleRow], title: str = "articles") -> Table:
+    """A short listing of articles: id, source, date, title, authors."""
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "source", "published", "lang", "title", "authors"):
+        table.add_column(column, overflow="fold")
+    for article in articles:
+        table.add_row(
+            str(article.id),
+            article.source,
+            _when(article.published_at),
+            article.language or "",
+            article.title + (f" (copy of {article.duplicate_of})" if article.duplicate_of else ""),
+            ", ".join(article.authors),
+        )
+    return table
+
+
+def _status(status: str | None) -> str:
+    colour = {
+        "succeeded": "green",
+        "failed": "red",
+        "interrupted": "yellow",
+        "running": "cyan",
+        "queued": "blue",
+        "cancelled": "magenta",
+    }.get(status or "", "")
+    return f"[{colour}]{status}[/]" if colour else (status or "")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str:
+    if not start or not end:
+        return "-"
+    return f"{(end - start).total_seconds():.1f}s"
+
+
+def run_details(run: RunRow) -> Table:
+    """One run in full: when and where it ran, every figure, and its whole error."""
+    table = Table(title=f"run {run.id}", title_justify="left", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    precise = "%Y-%m-%d %H:%M:%S %Z"
+    table.add_row("source", Text(run.source))
+    table.add_row("trigger", run.trigger)
+    table.add_row("status", _status(run.status))
+    for label, moment in (
+        ("queued", run.queued_at),
+        ("started", run.started_at),
+        ("finished", run.finished_at),
+    ):
+        table.add_row(label, moment.strftime(precise) if moment else "-")
+    table.add_row("duration", _duration(run.started_at, run.finished_at))
+    table.add_row("process", Text(f"pid {run.pid} on {run.hostname}" if run.pid else "-"))
+    for key, value in (run.stats or {}).items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{name} {count}" for name, count in value.items()) or "-"
+        table.add_row(key.replace("_", " "), Text(str(value)))
+    table.add_row("error", Text(run.error or "-"))
+    return table

@@ -1,0 +1,188 @@
+"""Export stored articles to JSON Lines, CSV or Parquet, batch by batch.
+
+Rows come from a server-side cursor (:func:`storage.search.stream_articles`) and each batch is
+written before the next is fetched, so memory stays flat whatever the corpus size. A file is
+written under a temporary name and renamed when complete: a failed export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newswire.errors import ConfigError
+from storage.search import EXPORT_COLUMNS, Filters, stream_articles
+
+logger = logging.getLogger(__name__)
+
+FORMATS = ("jsonl", "csv", "parquet")
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_TEXTS = pa.list_(pa.string())
+_PARQUET_TYPES = {
+    "id": pa.int64(), "urls": _TEXTS, "authors": _TEXTS, "published_at": _TIMESTAMP,
+    "categories": _TEXTS, "tags": _TEXTS, "duplicate_of": pa.int64(), "run_id": pa.int64(),
+    "fetched_at": _TIMESTAMP, "stored_at": _TIMESTAMP,
+}  # fmt: skip
+PARQUET_SCHEMA = pa.schema([(c, _PARQUET_TYPES.get(c, pa.string())) for c in EXPORT_COLUMNS])
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export and where; output None writes jsonl or csv to standard output."""
+
+    fmt: str
+    output: Path | None
+    query: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    batch_size: int = 2000
+
+
+class _Writer(Protocol):
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def choose_format(fmt: str | None, output: Path | None) -> str:
+    """The format asked for, else the one the output's suffix names."""
+    if fmt is None:
+        if output is None:
+            raise ConfigError("export to standard output needs --format jsonl or csv")
+        fmt = _SUFFIXES.get(output.suffix.lower())
+        if fmt is None:
+            raise ConfigError(
+                f"cannot tell the format of {output}: pass --format {'|'.join(FORMATS)}"
+            )
+    if fmt not in FORMATS:
+        raise ConfigError(f"export format {fmt!r} is not one of: {', '.join(FORMATS)}")
+    if fmt == "parquet" and output is None:
+        raise ConfigError("parquet cannot go to standard output: pass --output FILE.parquet")
+    return fmt
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+class _JsonlWriter:
+    """One JSON object per line, keys in EXPORT_COLUMNS order."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        lines = (
+            json.dumps(dict(zip(EXPORT_COLUMNS, map(_plain, row), strict=True)), ensure_ascii=False)
+            for row in rows
+        )
+        self.stream.write("".join(line + "\n" for line in lines))
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class _CsvWriter:
+    """A header row, then one row per article; list columns hold JSON arrays."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.writer = csv.writer(stream)
+        self.writer.writerow(EXPORT_COLUMNS)
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.writer.writerows(
+            [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else _plain(v) for v in row]
+            for row in rows
+        )
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class _ParquetWriter:
+    """Typed columns, one zstd-compressed row group per fetched batch."""
+
+    def __init__(self, path: Path) -> None:
+        self.writer = pq.ParquetWriter(path, PARQUET_SCHEMA, compression="zstd")
+
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        columns = [
+            pa.array(values, type=column.type)
+            for values, column in zip(zip(*rows, strict=True), PARQUET_SCHEMA, strict=True)
+        ]
+        self.writer.write_batch(pa.record_batch(columns, schema=PARQUET_SCHEMA))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _open_writer(fmt: str, target: Path | None, stream: IO[str] | None) -> _Writer:
+    if fmt == "parquet":
+        assert target is not None
+        return _ParquetWriter(target)
+    assert stream is not None
+    return _JsonlWriter(stream) if fmt == "jsonl" else _CsvWriter(stream)
+
+
+def export_articles(
+    conn: psycopg.Connection[Any],
+    request: ExportRequest,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Write every matching article; returns how many. on_batch gets each batch's size."""
+    fmt = choose_format(request.fmt, request.output)
+    batches = stream_articles(conn, request.query, request.filters, batch_size=request.batch_size)
+    if request.output is None:
+        return _drain(batches, _open_writer(fmt, None, sys.stdout), on_batch)
+    output = request.output
+    if output.is_dir():
+        raise ConfigError(f"{output} is a directory: pass a file name to --output")
+    if not output.parent.is_dir():
+        raise ConfigError(f"the folder of {output} does not exist: create it first")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    temp = Path(temp_name)
+    try:
+        if fmt == "parquet":
+            os.close(handle)
+            written = _drain(batches, _open_writer(fmt, temp, None), on_batch)
+        else:
+            with open(handle, "w", encoding="utf-8", newline="") as stream:
+                written = _drain(batches, _open_writer(fmt, None, stream), on_batch)
+        temp.replace(output)
+    finally:
+        temp.unlink(missing_ok=True)
+    logger.info("exported %d articles to %s", written, output)
+    return written
+
+
+def _drain(
+    batches: Generator[list[tuple[Any, ...]]],
+    writer: _Writer,
+    on_batch: Callable[[int], None] | None,
+) -> int:
+    """Write batch after batch; on any failure the cursor's transaction ends first."""
+    written = 0
+    try:
+        for batch in batches:
+            writer.write(batch)
+            written += len(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
+    finally:
+        batches.close()
+        writer.close()
+    return written

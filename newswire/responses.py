@@ -1,0 +1,181 @@
+"""What the HTTP API sends and takes back: its JSON bodies as pydantic models (they make the
+OpenAPI document), built from storage rows, and the opaque page cursors it hands out.
+
+A cursor is base64 of the last row's sort key and id plus a fingerprint of the search; it is
+checked field by field when it comes back, so a tampered or foreign cursor is a clear 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from newswire.errors import ConfigError
+from storage.queries import ArticleCopy, ArticleRow
+from storage.runs import RunRow
+from storage.search import PageKey, SearchHit, SearchRequest, snippet_html
+
+
+class ErrorBody(BaseModel):
+    """Every error response: one line saying what went wrong and what to do."""
+
+    error: str
+
+
+class ArticleHit(BaseModel):
+    """One search result; snippet is HTML-escaped text with <mark> around matched words."""
+
+    id: int
+    source: str
+    url: str
+    title: str
+    authors: list[str]
+    published_at: datetime | None
+    language: str | None
+    description: str | None
+    duplicate_of: int | None
+    rank: float | None
+    snippet: str | None
+
+
+class ArticlePage(BaseModel):
+    """One page of results; pass next_cursor as ``cursor`` for the next (null: no more)."""
+
+    items: list[ArticleHit]
+    next_cursor: str | None
+
+
+class ArticleDetail(BaseModel):
+    """One article with every stored field, the URLs that lead to it and its copies."""
+
+    id: int
+    source: str
+    url: str
+    urls: list[str]
+    title: str
+    authors: list[str]
+    published_at: datetime | None
+    language: str | None
+    site_name: str | None
+    description: str | None
+    categories: list[str]
+    tags: list[str]
+    text: str
+    text_hash: str
+    duplicate_of: int | None
+    copies: list[ArticleCopy]
+    run_id: int | None
+    fetched_at: datetime
+    stored_at: datetime
+
+
+class SourceInfo(BaseModel):
+    """A source from the sources file and/or the database, with its latest run."""
+
+    name: str
+    configured: bool
+    enabled: bool | None
+    home: str | None
+    language: str | None
+    schedule: str | None
+    articles: int
+    duplicates: int
+    last_run_id: int | None
+    last_run_status: str | None
+    last_run_finished_at: datetime | None
+
+
+class RunList(BaseModel):
+    """Runs, newest first."""
+
+    items: list[RunRow]
+
+
+class CrawlQueued(BaseModel):
+    """A one-off run waiting for the scheduler to start it."""
+
+    run_id: int
+    source: str
+    status: str
+
+
+class Health(BaseModel):
+    """The API is up and its database answers."""
+
+    status: str
+    database: str
+
+
+def hit_body(hit: SearchHit) -> ArticleHit:
+    """A search hit with its snippet made safe for HTML."""
+    return ArticleHit(**{**hit.__dict__, "snippet": snippet_html(hit.snippet)})
+
+
+def article_body(
+    article: ArticleRow, urls: Sequence[str], copies: Sequence[ArticleCopy]
+) -> ArticleDetail:
+    """Every field of one article (text hash in hex), its URLs and its copies."""
+    fields = {**article.__dict__, "text_hash": article.text_hash.hex()}
+    return ArticleDetail(**fields, urls=list(urls), copies=list(copies))
+
+
+# ---------------------------------------------------------------- page cursors
+
+
+def _fingerprint(request: SearchRequest) -> str:
+    """Ties a cursor to the search it came from, so it cannot resume a different one."""
+    f = request.filters
+    parts = [
+        request.query, request.order, sorted(f.sources), f.language,
+        f.since.isoformat() if f.since else None, f.until.isoformat() if f.until else None,
+        f.author, f.include_duplicates,
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def encode_cursor(request: SearchRequest, key: PageKey) -> str:
+    """An opaque token for the page after ``key`` of this same search."""
+    payload = {
+        "f": _fingerprint(request),
+        "id": key.id,
+        "r": key.rank,
+        "p": key.published_at.isoformat() if key.published_at else None,
+    }
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(request: SearchRequest, token: str) -> PageKey:
+    """The key inside a cursor, refused unless well-formed and made by this same search."""
+    problem = ConfigError("the cursor is not valid for this search: start again without it")
+    if len(token) > 400 or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        raise problem
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise problem from None
+    if not isinstance(payload, dict) or set(payload) != {"f", "id", "r", "p"}:
+        raise problem
+    if payload["f"] != _fingerprint(request):
+        raise problem
+    article_id, rank, published = payload["id"], payload["r"], payload["p"]
+    if type(article_id) is not int or not 0 < article_id < 2**63:
+        raise problem
+    if rank is not None and (type(rank) not in (int, float) or not math.isfinite(rank)):
+        raise problem
+    moment = None
+    if published is not None:
+        try:
+            moment = datetime.fromisoformat(published) if isinstance(published, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise problem
+    return PageKey(id=article_id, rank=None if rank is None else float(rank), published_at=moment)

@@ -1,0 +1,314 @@
+"""The sample site's model: outlets, articles, what is listed where, and the ground truth.
+
+Regular articles (about thirty) are built eagerly; bulk articles are described by their index
+alone and built on request, so a 20,000-article site costs nothing until a page is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from newswire.errors import ConfigError
+from newswire.samplesite import outlets as outlet_table
+from newswire.samplesite.content import Story, slugify, write_story
+from newswire.samplesite.outlets import Outlet, Section
+
+PAGE_SIZE = 3  # articles per listing page: small, so the default site paginates
+FEED_SIZE = 50
+SITEMAP_CHUNK = 1000
+NEWS_SITEMAP_WINDOW = timedelta(days=2)
+ARCHIVE_AFTER = timedelta(days=7)  # older articles move to the gzip-compressed archive sitemap
+BULK_SPAN = timedelta(days=20)
+_BULK_PATH = re.compile(r"-b(\d+)(?:/|\.html)?$")
+TRACKING_QUERIES = (
+    "utm_source=newsletter&utm_medium=email&utm_campaign=morning-briefing",
+    "fbclid=IwAR2sampleSite0x7Yz",
+    "gclid=Cj0KCQiAsampleSiteBwE",
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article page; paths are relative to its outlet's base URL."""
+
+    outlet: str
+    path: str
+    section: Section
+    published: datetime
+    story: Story
+    number: int
+    modified: datetime | None = None
+    tracking: tuple[str, ...] = ()  # same page reached with tracking parameters
+    short_path: str | None = None  # /a/<n>: linked on the site, canonical is ``path``
+    duplicate_of: tuple[str, str] | None = None  # (outlet, path) of the original
+    old: bool = False
+    held_back: bool = False
+    retry_500: bool = False
+    slow: bool = False
+    legacy_encoding: str | None = None
+    disallowed: bool = False
+    bulk_index: int | None = None
+
+    @property
+    def language(self) -> str:
+        """Each section has one language; the article inherits it."""
+        return self.section.language
+
+    @property
+    def link_path(self) -> str:
+        """The URL the site's own pages and feeds link to."""
+        return self.short_path or self.path
+
+    @property
+    def alternates(self) -> tuple[str, ...]:
+        """Other URLs that serve this same page."""
+        return ((self.short_path,) if self.short_path else ()) + self.tracking
+
+
+def _clamp_to_today(published: datetime, now: datetime) -> datetime:
+    """Keep the local calendar date from running ahead of UTC's, which extractors reject."""
+    limit = now.astimezone(UTC).date()
+    while published.date() > limit:
+        published -= timedelta(hours=1)
+    return published
+
+
+def _article_path(outlet: Outlet, section: Section, published: datetime, slug: str) -> str:
+    if outlet.url_style == "dated":
+        return f"/{section.slug}/{published:%Y/%m/%d}/{slug}/"
+    if outlet.url_style == "id":
+        return f"/news/{slug}"
+    return f"/{section.slug}/{slug}.html"
+
+
+def _plan_article(
+    outlet: Outlet, position: int, number: int, original: Article | None, seed: int, now: datetime
+) -> Article:
+    """One regular article from its plan entry; a copy reuses its original's story."""
+    spec = outlet_table.PLANS[outlet.name][position]
+    section = outlet.section(spec.section)
+    if original is not None:
+        story = original.story
+        published = original.published + timedelta(minutes=25)
+    else:
+        story = write_story(
+            f"{seed}:{outlet.name}:{position}",
+            topic=spec.topic,
+            language=section.language,
+            wire=outlet.short,
+            authors=spec.authors,
+        )
+        published = now - spec.age - timedelta(minutes=(number * 37) % 50)
+    published = _clamp_to_today(published.astimezone(section.tz), now)
+    slug = slugify(story.title)
+    path = _article_path(outlet, section, published, f"{slug}-{number}")
+    if outlet.url_style != "id":  # ids keep the number; the others only when slugs collide
+        path = _article_path(outlet, section, published, slug)
+    modified = published + timedelta(minutes=90) if position % 3 == 1 else None
+    return Article(
+        outlet=outlet.name,
+        path=path,
+        section=section,
+        published=published,
+        story=story,
+        number=number,
+        modified=modified if modified and modified <= now else None,
+        tracking=tuple(f"{path}?{q}" for q in TRACKING_QUERIES) if spec.tracking else (),
+        short_path=f"/a/{number}" if spec.short_url else None,
+        duplicate_of=(original.outlet, original.path) if original else None,
+        old=spec.old,
+        held_back=spec.held_back,
+        retry_500=spec.retry_500,
+        slow=spec.slow,
+        legacy_encoding=spec.legacy_encoding,
+        disallowed=section.disallowed,
+    )
+
+
+def _plan_articles(seed: int, now: datetime) -> list[Article]:
+    """Every outlet's planned articles; originals are planned before their copies."""
+    articles: list[Article] = []
+    by_plan: dict[tuple[str, int], Article] = {}
+    outlets = {o.name: o for o in outlet_table.OUTLETS}
+    for name, plan in outlet_table.PLANS.items():
+        for position, spec in enumerate(plan):
+            number = 1041 + len(articles)
+            original = by_plan[spec.copy_of] if spec.copy_of else None
+            article = _plan_article(outlets[name], position, number, original, seed, now)
+            if any(a.outlet == name and a.path == article.path for a in articles):
+                slug = f"{slugify(article.story.title)}-{number}"
+                path = _article_path(outlets[name], article.section, article.published, slug)
+                tracking = (
+                    tuple(f"{path}?{q}" for q in TRACKING_QUERIES) if article.tracking else ()
+                )
+                article = replace(article, path=path, tracking=tracking)
+            by_plan[(name, position)] = article
+            articles.append(article)
+    return articles
+
+
+class SampleSite:
+    """All outlets of one generated site; thread-safe, the only mutable state is publishing."""
+
+    def __init__(
+        self, *, seed: int, now: datetime, bulk_articles: int, slow_seconds: float
+    ) -> None:
+        self.seed = seed
+        self.now = now
+        self.bulk_articles = bulk_articles
+        self.slow_seconds = slow_seconds
+        self.outlets: dict[str, Outlet] = {o.name: o for o in outlet_table.OUTLETS}
+        self.articles: tuple[Article, ...] = tuple(_plan_articles(seed, now))
+        self._by_path: dict[tuple[str, str], Article] = {}
+        for article in self.articles:
+            for path in (article.path, *((article.short_path,) if article.short_path else ())):
+                self._by_path[(article.outlet, path)] = article
+        self._lock = threading.Lock()
+        self._released: set[tuple[str, str]] = set()
+        self.generation = 0  # bumped on every publish, so cached listings are rebuilt
+        self._bulk_step = BULK_SPAN / max(bulk_articles, 1)
+        self.bulk_article = lru_cache(maxsize=256)(self._make_bulk_article)
+
+    # -- publishing -------------------------------------------------------------------------
+    def is_live(self, article: Article) -> bool:
+        """Held-back articles exist only after they have been published."""
+        return not article.held_back or (article.outlet, article.path) in self._released
+
+    def publish_next(self) -> Article | None:
+        """Release the next held-back article; None once all of them are out."""
+        with self._lock:
+            for article in self.articles:
+                if article.held_back and (article.outlet, article.path) not in self._released:
+                    self._released.add((article.outlet, article.path))
+                    self.generation += 1
+                    return article
+        return None
+
+    # -- lookup -----------------------------------------------------------------------------
+    def find_article(self, outlet: str, path: str) -> Article | None:
+        """The article served at ``path`` (query already removed), regular or bulk."""
+        article = self._by_path.get((outlet, path))
+        if article is not None:
+            return article if self.is_live(article) else None
+        match = _BULK_PATH.search(path)
+        if match and int(match[1]) < self.bulk_articles:
+            bulk = self.bulk_article(int(match[1]))
+            if bulk.outlet == outlet and bulk.path == path:
+                return bulk
+        return None
+
+    def _make_bulk_article(self, index: int) -> Article:
+        outlets = outlet_table.OUTLETS
+        outlet = outlets[index % len(outlets)]
+        sections = [s for s in outlet.sections if not s.disallowed]
+        section = sections[(index // len(outlets)) % len(sections)]
+        topic = section.topics[index % len(section.topics)]
+        story = write_story(
+            f"{self.seed}:bulk:{index}",
+            topic=topic,
+            language=section.language,
+            wire=outlet.short,
+            min_words=320,
+        )
+        published = self.now - timedelta(minutes=30) - self._bulk_step * index
+        published = _clamp_to_today(published.astimezone(section.tz), self.now)
+        slug = f"{slugify(story.title, 60)}-b{index}"
+        path = _article_path(outlet, section, published, slug)
+        return Article(
+            outlet.name, path, section, published, story, 100_000 + index, bulk_index=index
+        )
+
+    def bulk_count(self, outlet: str) -> int:
+        """How many bulk articles belong to ``outlet`` (they are dealt round-robin)."""
+        position = list(self.outlets).index(outlet)
+        return len(range(position, self.bulk_articles, len(self.outlets)))
+
+    def bulk_slice(self, outlet: str, start: int, stop: int) -> list[Article]:
+        """The outlet's bulk articles from position ``start`` to ``stop``, newest first."""
+        position = list(self.outlets).index(outlet)
+        stop = min(stop, self.bulk_count(outlet))
+        step = len(self.outlets)
+        return [self._make_bulk_article(position + i * step) for i in range(start, stop)]
+
+    # -- listings ---------------------------------------------------------------------------
+    def listed(self, outlet: str) -> list[Article]:
+        """Regular articles a reader can reach from the outlet's pages, newest first."""
+        found = [
+            a
+            for a in self.articles
+            if a.outlet == outlet and self.is_live(a) and not a.old and not a.disallowed
+        ]
+        return sorted(found, key=lambda a: a.published, reverse=True)
+
+    def latest(self, outlet: str, limit: int = FEED_SIZE) -> list[Article]:
+        """Newest articles for feeds and the home page, bulk ones included."""
+        merged = self.listed(outlet) + self.bulk_slice(outlet, 0, limit)
+        return sorted(merged, key=lambda a: a.published, reverse=True)[:limit]
+
+    def in_section(self, outlet: str, section_slug: str) -> list[Article]:
+        """Articles of one section (the disallowed one too: its page lists them)."""
+        pool = [a for a in self.articles if a.outlet == outlet and a.disallowed]
+        pool = self.listed(outlet) + sorted(pool, key=lambda a: a.published, reverse=True)
+        return [a for a in pool if a.section.slug == section_slug]
+
+    def _reachable(self, outlet: str) -> list[Article]:
+        """Regular articles a crawler may fetch: live and allowed (old ones included)."""
+        return [
+            a for a in self.articles if a.outlet == outlet and self.is_live(a) and not a.disallowed
+        ]
+
+    def tags(self, outlet: str) -> dict[str, str]:
+        """Tag slug -> label for the tags that fetchable regular articles link to."""
+        return {slugify(t): t for a in self._reachable(outlet) for t in a.story.tags}
+
+    def authors(self, outlet: str) -> dict[str, str]:
+        """Author slug -> name for the bylines of fetchable regular articles."""
+        return {slugify(n): n for a in self._reachable(outlet) for n in a.story.authors}
+
+    def with_tag(self, outlet: str, slug: str) -> list[Article]:
+        """Articles listed on a tag page (old ones drop out of listings, as on real sites)."""
+        return [a for a in self.listed(outlet) if slug in {slugify(t) for t in a.story.tags}]
+
+    def by_author(self, outlet: str, slug: str) -> list[Article]:
+        """Articles listed on an author page."""
+        return [a for a in self.listed(outlet) if slug in {slugify(n) for n in a.story.authors}]
+
+    def page_count(self, count: int) -> int:
+        """Listing pages needed for ``count`` articles (at least one)."""
+        return max(1, -(-count // PAGE_SIZE))
+
+    def listing_paths(self, outlet: str) -> list[str]:
+        """Every allowed listing page: home, sections, tags, authors, with pagination."""
+        paths = ["/"]
+        o = self.outlets[outlet]
+        groups = [
+            (s.path, len(self.in_section(outlet, s.slug))) for s in o.sections if not s.disallowed
+        ]
+        groups += [(f"/tag/{t}/", len(self.with_tag(outlet, t))) for t in self.tags(outlet)]
+        groups += [(f"/author/{n}/", len(self.by_author(outlet, n))) for n in self.authors(outlet)]
+        for base, count in groups:
+            for page in range(1, self.page_count(count) + 1):
+                paths.append(base if page == 1 else f"{base}?page={page}")
+        return paths
+
+
+def build_site(
+    *,
+    seed: int = 7,
+    now: datetime | None = None,
+    bulk_articles: int = 0,
+    slow_seconds: float = 1.5,
+) -> SampleSite:
+    """Generate the sample site; ``now`` anchors every date (default: the current UTC time)."""
+    if now is None:
+        now = datetime.now(UTC)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    now = now.replace(microsecond=0)
+    if bulk_articles < 0 or slow_seconds < 0:
+        raise ConfigError("sample site: --bulk and --slow must not be negative")
+    return SampleSite(seed=seed, now=now, bulk_articles=bulk_articles, slow_seconds=slow_seconds)

@@ -1,0 +1,86 @@
+"""Text fingerprints, and one Article per canonical URL within a run.
+
+Copies of the same text under different URLs are kept: the store links them to the original
+through ``duplicate_of``. Only a second emission of one canonical URL in a run is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from crawler.items import Article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Typographic variants that editors and CMSs swap freely: folded to one ASCII form each.
+_PUNCTUATION_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4\u0060", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u2039\u203a", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", None),  # invisible
+    }
+)
+_WHITESPACE = re.compile(r"\s+")
+_DIGEST_SIZE = 16  # bytes per remembered URL or text: ~100 bytes a set entry, not a string
+
+
+def normalize_text(text: str) -> str:
+    """One spelling per text, so a republished copy with other quotes or spacing still matches."""
+    # Fold before NFKC: it would split some variants (U+2033, U+00B4) into several characters.
+    folded = unicodedata.normalize("NFKC", text.translate(_PUNCTUATION_FOLD)).casefold()
+    return _WHITESPACE.sub(" ", folded).strip()
+
+
+def fingerprint_text(text: str) -> bytes:
+    """sha256 of the normalised text: the key the store uses to link duplicate articles."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).digest()
+
+
+def _url_digest(url: str) -> bytes:
+    return hashlib.blake2b(url.encode("utf-8"), digest_size=_DIGEST_SIZE).digest()
+
+
+class DedupPipeline:
+    """Scrapy stage: set ``text_hash`` and count what this run has already seen.
+
+    Nothing is dropped here: a page reached again under another URL goes on to the store,
+    which attaches that URL to the stored article, so the next run does not fetch it again.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._urls: set[bytes] = set()
+        self._texts: set[bytes] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        """Scrapy's constructor hook; the pipeline has no settings of its own."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        """Fingerprint an Article; repeats of a canonical URL or a text are counted, kept."""
+        if not isinstance(item, Article):
+            return item
+        stats = self.crawler.stats
+        url_key = _url_digest(item.url)
+        if url_key in self._urls:
+            stats.inc_value("newswire/dedup/same_url_in_run")
+            logger.debug("another URL of an article seen in this run: %s", item.urls)
+        else:
+            self._urls.add(url_key)
+            stats.inc_value("newswire/dedup/unique_url")
+        item.text_hash = fingerprint_text(item.text)
+        text_key = item.text_hash[:_DIGEST_SIZE]
+        if text_key in self._texts:
+            stats.inc_value("newswire/dedup/same_text_in_run")
+        else:
+            self._texts.add(text_key)
+        return item

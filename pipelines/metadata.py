@@ -1,0 +1,165 @@
+"""What a page says about itself: JSON-LD, meta tags and ``<time>`` elements.
+
+Pure readers over an lxml tree, used by extraction to keep what trafilatura reduces (a full
+timestamp with its offset, the declared language, the page type, the canonical URL).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+# Schema.org / Open Graph types of listings and profiles. Generic ones ("website", "webpage")
+# are left out: many sites put them on every page, stories included.
+_NOT_ARTICLE_TYPES = frozenset(
+    {
+        "aboutpage", "blog", "checkoutpage", "collectionpage", "contactpage", "faqpage",
+        "itemlist", "jobposting", "profilepage", "qapage", "realestatelisting",
+        "searchresultspage",
+    }
+)  # fmt: skip
+
+
+def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, @graph members included; broken scripts are skipped."""
+    for script in tree.iterfind(".//script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except json.JSONDecodeError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                yield item
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(reversed(item["@graph"]))
+
+
+def _ld_types(obj: dict[str, Any]) -> list[str]:
+    value = obj.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return [v.lower() for v in values if isinstance(v, str)]
+
+
+def _is_article_type(kind: str) -> bool:
+    return kind == "article" or kind.endswith(("article", "posting"))
+
+
+def _meta(tree: HtmlElement, *keys: str) -> str | None:
+    for key in keys:
+        for attr in ("property", "name", "itemprop"):
+            for node in tree.iterfind(f".//meta[@{attr}='{key}']"):
+                content = (node.get("content") or "").strip()
+                if content:
+                    return content
+    return None
+
+
+def is_not_article(
+    tree: HtmlElement, ld_objects: list[dict[str, Any]], pagetype: str | None
+) -> bool:
+    """A listing type (og:type or JSON-LD) with no article type anywhere on the page."""
+    og_type = (_meta(tree, "og:type") or "").lower()
+    types = {kind for obj in ld_objects for kind in _ld_types(obj)}
+    if _is_article_type(og_type) or any(_is_article_type(kind) for kind in types):
+        return False
+    declared = {og_type, (pagetype or "").lower(), *types}
+    return bool(declared & _NOT_ARTICLE_TYPES)
+
+
+def split_authors(joined: str | None) -> list[str]:
+    """trafilatura joins bylines with "; ": back to a list, blanks and repeats dropped."""
+    names = (name.strip() for name in (joined or "").split(";"))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    """A timestamp with a time of day, in its own offset; None for bare dates and bad strings."""
+    value = value.strip()
+    if len(value) <= 10:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+
+
+def _timestamp_candidates(
+    tree: HtmlElement, ld_objects: list[dict[str, Any]]
+) -> Iterator[tuple[str, bool]]:
+    """Published-time strings, strongest first; the flag marks a source strong enough alone."""
+    articles = [o for o in ld_objects if any(_is_article_type(k) for k in _ld_types(o))]
+    for obj in articles + [o for o in ld_objects if o not in articles]:
+        if isinstance(obj.get("datePublished"), str):
+            yield obj["datePublished"], True
+    meta = _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate")
+    if meta:
+        yield meta, True
+    for node in tree.iterfind(".//time[@datetime]"):
+        strong = node.get("itemprop") == "datePublished" or "pubdate" in node.attrib
+        yield node.get("datetime", ""), strong
+
+
+def published_at(
+    tree: HtmlElement, ld_objects: list[dict[str, Any]], day: str | None
+) -> datetime | None:
+    """trafilatura's day, refined to the full timestamp the page declares for that same day."""
+    for value, strong in _timestamp_candidates(tree, ld_objects):
+        stamp = _parse_timestamp(value)
+        if stamp is None:
+            continue
+        if (day and stamp.date().isoformat() == day) or (day is None and strong):
+            # Without an offset the time is taken as UTC: the best guess that keeps the time.
+            return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    if day:
+        try:
+            return datetime.fromisoformat(day).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
+
+
+def primary_subtag(tag: str | None) -> str | None:
+    """``en-GB`` -> ``en``: articles are searched by language, not by region."""
+    primary = (tag or "").strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def page_language(tree: HtmlElement, ld_objects: list[dict[str, Any]]) -> str | None:
+    """The page's declared language as a primary subtag ("en"), from the most reliable source."""
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    candidates += [
+        obj["inLanguage"] for obj in ld_objects if isinstance(obj.get("inLanguage"), str)
+    ]
+    candidates.append(_meta(tree, "og:locale"))
+    for node in tree.iterfind(".//meta[@http-equiv]"):
+        if node.get("http-equiv", "").lower() == "content-language":
+            candidates.append(node.get("content"))
+    return next((lang for lang in map(primary_subtag, candidates) if lang), None)
+
+
+def canonical_href(tree: HtmlElement, url: str) -> str | None:
+    """<link rel=canonical> or og:url, made absolute against <base href> and the page URL."""
+    base = url
+    for node in tree.iterfind(".//base[@href]"):
+        base = urljoin(url, node.get("href", "").strip())
+        break
+    for node in tree.iterfind(".//link[@rel][@href]"):
+        if "canonical" in node.get("rel", "").lower().split() and node.get("href", "").strip():
+            return urljoin(base, node.get("href", "").strip())
+    og_url = _meta(tree, "og:url")
+    return urljoin(base, og_url) if og_url else None

@@ -1,0 +1,571 @@
+"""The sample site: ground truth agrees with trafilatura, and every trap answers over real HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import pytest
+import trafilatura
+
+from newswire.errors import ConfigError, NewswireError
+from newswire.samplesite import RunningSite, SampleSite, build_site, start_site
+from newswire.samplesite.content import human_date, slugify
+from newswire.samplesite.pages import PageContext, render_article
+from newswire.samplesite.sourcesfile import toml_value
+from newswire.samplesite.truth import build_truth
+
+NOW = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
+SLOW = 0.4
+TRUTH_KEYS = {
+    "outlet",
+    "url",
+    "title",
+    "authors",
+    "published",
+    "language",
+    "alternate_urls",
+    "duplicate_of",
+    "old",
+    "held_back",
+    "retry_500",
+    "slow",
+    "legacy_encoding",
+    "text_start",
+}
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    "atom": "http://www.w3.org/2005/Atom",
+}
+
+
+def fetch(
+    url: str, *, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """GET/POST without urllib's error raising: (status, headers, raw body)."""
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+@pytest.fixture(scope="module")
+def site() -> SampleSite:
+    return build_site(now=NOW, slow_seconds=SLOW)
+
+
+@pytest.fixture(scope="module")
+def running(site: SampleSite) -> Iterator[RunningSite]:
+    server = start_site(site)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def truth(running: RunningSite) -> dict:
+    return running.truth()
+
+
+def _one(truth: dict, **flags: object) -> dict:
+    found = [a for a in truth["articles"] if all(a[k] == v for k, v in flags.items())]
+    assert len(found) == 1, flags
+    return found[0]
+
+
+# -- the model and the truth ---------------------------------------------------------------
+
+
+def test_truth_shape_and_traps(truth: dict, running: RunningSite) -> None:
+    assert set(truth) == {
+        "now",
+        "outlets",
+        "articles",
+        "not_articles",
+        "disallowed",
+        "bulk_articles",
+    }
+    assert truth["now"] == NOW.isoformat() and truth["bulk_articles"] == 0
+    assert {o["base_url"] for o in truth["outlets"].values()} == set(running.urls.values())
+    assert len({urlsplit(u).port for u in running.urls.values()}) == 3
+    articles = truth["articles"]
+    assert 28 <= len(articles) <= 36
+    assert all(set(a) == TRUTH_KEYS for a in articles)
+    assert {a["language"] for a in articles} == {"en", "fr", "de", "es"}
+    assert len({a["url"] for a in articles}) == len(articles)
+    for flag in ("old", "held_back", "retry_500", "slow"):
+        _one(truth, **{flag: True})
+    _one(truth, legacy_encoding="windows-1252")
+    tracked = [a for a in articles if any("utm_" in u for u in a["alternate_urls"])]
+    assert len(tracked) == 1
+    assert {
+        k for u in tracked[0]["alternate_urls"] for k in ("utm_", "fbclid", "gclid") if k in u
+    } == {
+        "utm_",
+        "fbclid",
+        "gclid",
+    }
+    short = [a for a in articles if any("/a/" in u for u in a["alternate_urls"])]
+    assert len(short) == 1 and "/a/" not in short[0]["url"]
+    copies = [a for a in articles if a["duplicate_of"]]
+    assert len(copies) == 1
+    original = next(a for a in articles if a["url"] == copies[0]["duplicate_of"])
+    assert original["outlet"] != copies[0]["outlet"]
+    assert original["text_start"] == copies[0]["text_start"]
+    old = _one(truth, old=True)
+    assert NOW - datetime.fromisoformat(old["published"]) > timedelta(days=365)
+    for article in articles:
+        published = datetime.fromisoformat(article["published"])
+        assert published.tzinfo is not None and published <= NOW
+    offsets = {datetime.fromisoformat(a["published"]).utcoffset() for a in articles}
+    assert len(offsets) >= 3
+    article_urls = {a["url"] for a in articles}
+    assert not article_urls & set(truth["disallowed"])
+    assert not article_urls & set(truth["not_articles"])
+    assert any("/members/" in u for u in truth["disallowed"])
+    for suffix in ("/account/login", ".pdf", ".png", "?page=2", "/tag/", "/author/"):
+        assert any(suffix in u for u in truth["not_articles"]), suffix
+
+
+def test_truth_endpoint_equals_truth(running: RunningSite, truth: dict) -> None:
+    for base in running.urls.values():
+        status, headers, body = fetch(base + "__sample/truth.json")
+        assert status == 200 and headers.get_content_type() == "application/json"
+        assert json.loads(body) == truth
+
+
+def test_generation_is_deterministic_and_long_enough() -> None:
+    first, again = build_site(now=NOW), build_site(now=NOW)
+    urls = {name: f"http://127.0.0.1:{8000 + i}/" for i, name in enumerate(first.outlets)}
+    assert build_truth(first, urls) == build_truth(again, urls)
+    other = build_truth(build_site(seed=8, now=NOW), urls)
+    assert [a["text_start"] for a in other["articles"]] != [
+        a["text_start"] for a in build_truth(first, urls)["articles"]
+    ]
+    assert min(a.story.word_count for a in first.articles) >= 250
+
+
+@pytest.mark.parametrize(
+    "now",
+    [datetime(2025, 3, 14, 23, 59, tzinfo=UTC), datetime(2025, 3, 15, 0, 1, tzinfo=UTC)],
+)
+def test_local_dates_never_run_ahead_of_utc(now: datetime) -> None:
+    """Extractors drop dates after today; a +02:00 article at 00:30 local must not be one."""
+    site = build_site(now=now, bulk_articles=30)
+    articles = [*site.articles, *(site.bulk_article(i) for i in range(30))]
+    assert all(a.published <= now for a in articles)
+    assert max(a.published.date() for a in articles) <= now.date()
+
+
+def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[str]:
+    """Render one truth article and compare trafilatura's view with the truth entry."""
+    base = base_urls[entry["outlet"]]
+    article = site.find_article(entry["outlet"], "/" + entry["url"][len(base) :])
+    assert article is not None, entry["url"]
+    html = render_article(PageContext(site, site.outlets[entry["outlet"]], base_urls), article)
+    encoding = entry["legacy_encoding"] or "utf-8"
+    page = html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
+    doc = trafilatura.bare_extraction(page, url=entry["url"], with_metadata=True)
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    wrong = []
+    if doc.title != entry["title"]:
+        wrong.append(f"title {doc.title!r}")
+    if authors != entry["authors"]:
+        wrong.append(f"authors {authors!r}")
+    if doc.date != entry["published"][:10]:
+        wrong.append(f"date {doc.date!r} != {entry['published']}")
+    if not (doc.text or "").startswith(entry["text_start"]):
+        wrong.append(f"text {(doc.text or '')[:60]!r}")
+    return [f"{entry['url']}: {w}" for w in wrong]
+
+
+@pytest.mark.parametrize("now", [NOW, None], ids=["fixed-now", "real-now"])
+def test_trafilatura_agrees_with_truth(now: datetime | None) -> None:
+    site = build_site(now=now, bulk_articles=12)
+    site.publish_next()  # the held-back article is rendered too
+    base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
+    truth = build_truth(site, base_urls)
+    assert len(truth["articles"]) >= 40
+    mismatches = [m for entry in truth["articles"] for m in _extract(site, base_urls, entry)]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Friday 14 March 2025, 10:30 UTC-05:00"),
+        ("fr", "Publié le 14 mars 2025 à 10h30"),
+        ("de", "Veröffentlicht am 14. März 2025, 10:30 Uhr"),
+        ("es", "Publicado el 14 de marzo de 2025, 10:30"),
+    ],
+)
+def test_human_date(language: str, expected: str) -> None:
+    moment = NOW.astimezone(timezone(timedelta(hours=-5)))
+    assert human_date(moment, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        (
+            "Gipfel in Dunmor: Ostmere öffnet Botschaften",
+            "gipfel-in-dunmor-ostmere-offnet-botschaften",
+        ),
+        ("Weiß & Söhne: 4,1 % Plus", "weiss-sohne-4-1-plus"),
+        ("À Corvena, l'été", "a-corvena-l-ete"),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [(5, "5"), (True, "true"), ('a"b', '"a\\"b"'), (["x", 2], '["x", 2]')],
+)
+def test_toml_value(value: object, literal: str) -> None:
+    assert toml_value(value) == literal
+
+
+def test_bad_arguments_are_config_errors() -> None:
+    with pytest.raises(ConfigError):
+        build_site(bulk_articles=-1)
+    with pytest.raises(ConfigError):
+        toml_value({"a": 1})
+
+
+def test_sources_toml(running: RunningSite) -> None:
+    data = tomllib.loads(running.sources_toml(max_pages=5))["sources"]
+    assert set(data) == set(running.urls)
+    assert "feeds" not in data["meridian"] and "sitemaps" in data["meridian"]
+    assert "sitemaps" not in data["europa"] and "feeds" in data["europa"]
+    for name, source in data.items():
+        assert source["home"] == running.urls[name]
+        assert source["allowed_domains"] == [urlsplit(running.urls[name]).netloc]
+        assert source["limits"] == {"max_pages": 5, "max_age_days": 30}
+        assert source["schedule"] == "every 30m" and source["start_urls"]
+        assert not any("/members/" in u for u in source["start_urls"])
+
+
+# -- over HTTP -----------------------------------------------------------------------------
+
+
+def test_robots_and_disallowed_section(running: RunningSite, truth: dict) -> None:
+    for name, base in running.urls.items():
+        status, headers, body = fetch(base + "robots.txt")
+        assert status == 200 and headers.get_content_type() == "text/plain"
+        parser = RobotFileParser()
+        parser.parse(body.decode().splitlines())
+        assert parser.site_maps() and all(u.startswith(base) for u in parser.site_maps())
+        outlet_articles = [a["url"] for a in truth["articles"] if a["outlet"] == name]
+        assert all(parser.can_fetch("newswire", u) for u in outlet_articles)
+    planet = running.urls["planet"]
+    robots = RobotFileParser()
+    robots.parse(fetch(planet + "robots.txt")[2].decode().splitlines())
+    assert not any(robots.can_fetch("newswire", u) for u in truth["disallowed"])
+    home = fetch(planet)[2].decode()
+    assert 'href="/members/' in home  # linked from the home page despite robots.txt
+
+
+def test_feeds_parse_and_discovery(running: RunningSite, truth: dict) -> None:
+    known = {u for a in truth["articles"] for u in (a["url"], *a["alternate_urls"])}
+    for name, base in running.urls.items():
+        home = fetch(base)[2].decode()
+        assert 'type="application/rss+xml"' in home and 'type="application/atom+xml"' in home
+        rss_url = home.split('type="application/rss+xml"', 1)[1].split('href="', 1)[1].split('"')[0]
+        status, headers, body = fetch(rss_url)
+        assert status == 200 and headers.get_content_type() == "application/rss+xml"
+        items = ET.fromstring(body).findall("./channel/item")
+        assert items and all(i.findtext("link") in known for i in items)
+        assert all(i.findtext("pubDate") for i in items)
+        atom_url = home.split('type="application/atom+xml"', 1)[1].split('href="', 1)[1]
+        entries = ET.fromstring(fetch(atom_url.split('"')[0])[2]).findall("atom:entry", NS)
+        assert len(entries) == len(items)
+        old = _one(truth, old=True)["url"]
+        assert old.encode() not in body, name
+
+
+def _sitemap_urls(base: str, index_path: str) -> dict[str, list[str]]:
+    """Child sitemap URL -> the <loc>s it lists."""
+    index = ET.fromstring(fetch(base + index_path)[2])
+    found = {}
+    for loc in index.findall("sm:sitemap/sm:loc", NS):
+        status, headers, body = fetch(loc.text or "")
+        assert status == 200
+        if (loc.text or "").endswith(".gz"):
+            assert headers.get_content_type() == "application/x-gzip"
+            body = gzip.decompress(body)
+        found[loc.text or ""] = [
+            e.text or "" for e in ET.fromstring(body).findall("sm:url/sm:loc", NS)
+        ]
+    return found
+
+
+def test_sitemaps(running: RunningSite, truth: dict) -> None:
+    planet = _sitemap_urls(running.urls["planet"], "sitemap_index.xml")
+    archive = next(v for k, v in planet.items() if k.endswith(".xml.gz"))
+    old = _one(truth, old=True)
+    assert old["url"] in archive
+    assert all(old["url"] not in urls for k, urls in planet.items() if not k.endswith(".gz"))
+    listed = {u for urls in planet.values() for u in urls}
+    assert {u for u in truth["disallowed"] if "/members/2" in u} <= listed
+    news_url = next(k for k in planet if "news" in k)
+    news = ET.fromstring(fetch(news_url)[2])
+    assert news.findall("sm:url", NS)
+    for entry in news.findall("sm:url", NS):
+        assert entry.findtext("news:news/news:title", namespaces=NS)
+        published = entry.findtext("news:news/news:publication_date", namespaces=NS)
+        assert NOW - datetime.fromisoformat(published or "") <= timedelta(days=2)
+    robots = fetch(running.urls["europa"] + "robots.txt")[2].decode()
+    index_path = robots.split("Sitemap: ", 1)[1].split()[0][len(running.urls["europa"]) :]
+    europa = _sitemap_urls(running.urls["europa"], index_path)
+    europa_articles = {a["url"] for a in truth["articles"] if a["outlet"] == "europa"}
+    assert europa_articles <= {u for urls in europa.values() for u in urls}
+
+
+def test_article_traps(running: RunningSite, truth: dict) -> None:
+    tracked = next(a for a in truth["articles"] if any("gclid" in u for u in a["alternate_urls"]))
+    pages = {fetch(u)[2] for u in [tracked["url"], *tracked["alternate_urls"]]}
+    assert (
+        len(pages) == 1
+        and f'<link rel="canonical" href="{tracked["url"]}">'.encode() in pages.pop()
+    )
+    short = next(a for a in truth["articles"] if any("/a/" in u for u in a["alternate_urls"]))
+    status, _, body = fetch(short["alternate_urls"][0])
+    assert status == 200 and f'rel="canonical" href="{short["url"]}"'.encode() in body
+    copy = next(a for a in truth["articles"] if a["duplicate_of"])
+    copy_page = fetch(copy["url"])[2].decode()
+    original_page = fetch(copy["duplicate_of"])[2].decode()
+    assert f'rel="canonical" href="{copy["url"]}"' in copy_page
+
+    def body_of(page: str) -> str:
+        return page.split('itemprop="articleBody">', 1)[1].split("\n</div>\n", 1)[0]
+
+    assert body_of(copy_page) == body_of(original_page)
+    retry = _one(truth, retry_500=True)
+    assert [fetch(retry["url"])[0] for _ in range(3)] == [500, 200, 200]
+    slow = _one(truth, slow=True)
+    started = time.monotonic()
+    assert fetch(slow["url"])[0] == 200
+    assert time.monotonic() - started >= SLOW
+
+
+def test_not_article_pages(running: RunningSite, truth: dict) -> None:
+    statuses = {}
+    for url in truth["not_articles"]:
+        status, headers, body = fetch(url)
+        statuses[url] = status
+        if url.endswith(".pdf"):
+            assert headers.get_content_type() == "application/pdf" and body.startswith(b"%PDF-")
+            assert body.rstrip().endswith(b"%%EOF")
+        elif url.endswith(".png"):
+            assert headers.get_content_type() == "image/png" and body[:8] == b"\x89PNG\r\n\x1a\n"
+    missing = [u for u, s in statuses.items() if s == 404]
+    assert len(missing) == 3 and all(s == 200 for u, s in statuses.items() if u not in missing)
+    planet = running.urls["planet"]
+    assert fetch(planet + "world/?page=99")[0] == 404
+    split = urlsplit(planet)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=5)
+    connection.request("GET", "/sport")
+    response = connection.getresponse()
+    assert (response.status, response.getheader("Location")) == (301, "/sport/")
+    connection.close()
+
+
+def test_every_linked_page_is_in_the_truth(running: RunningSite, truth: dict) -> None:
+    """Follow every same-host link from the home pages, as a polite crawler would."""
+    articles = {u: a for a in truth["articles"] for u in (a["url"], *a["alternate_urls"])}
+    feeds = set()
+    for name, base in running.urls.items():
+        robots = RobotFileParser()
+        robots.parse(fetch(base + "robots.txt")[2].decode().splitlines())
+        queue, seen, reached = [base], {base}, set()
+        while queue:
+            url = queue.pop()
+            assert robots.can_fetch("newswire", url), url
+            status, headers, body = fetch(url)
+            if url in articles:
+                reached.add(articles[url]["url"])
+                assert status == 200 or (status == 500 and articles[url]["retry_500"]), url
+            elif headers.get_content_type() in ("application/rss+xml", "application/atom+xml"):
+                feeds.add(url)
+            else:
+                assert url in truth["not_articles"], url
+            if headers.get_content_type() != "text/html":
+                continue
+            for href in re.findall(r'href="([^"#]*)', body.decode(headers.get_content_charset())):
+                link = urljoin(url, href)
+                if urlsplit(link).netloc == urlsplit(base).netloc and link not in seen:
+                    seen.add(link)
+                    if robots.can_fetch("newswire", link):
+                        queue.append(link)
+        listed = [a for a in truth["articles"] if a["outlet"] == name]
+        assert reached == {a["url"] for a in listed if not (a["old"] or a["held_back"])}
+    assert len(feeds) == 6
+
+
+def test_conditional_requests(running: RunningSite) -> None:
+    base = running.urls["meridian"]
+    for path in ("feeds/latest.rss", "sitemap.xml", "world/", ""):
+        status, headers, _ = fetch(base + path)
+        etag, modified = headers["ETag"], headers["Last-Modified"]
+        assert status == 200 and etag and modified
+        assert fetch(base + path, headers={"If-None-Match": etag})[0] == 304
+        assert fetch(base + path, headers={"If-Modified-Since": modified})[0] == 304
+        earlier = format_datetime(NOW - timedelta(days=30), usegmt=True)
+        assert fetch(base + path, headers={"If-Modified-Since": earlier})[0] == 200
+        assert fetch(base + path, headers={"If-None-Match": '"other"'})[0] == 200
+
+
+def test_requests_log(running: RunningSite) -> None:
+    base = running.urls["europa"]
+    assert fetch(base + "__sample/requests/reset", method="POST")[0] == 200
+    fetch(base + "feed/", headers={"If-None-Match": '"x"', "User-Agent": "probe"})
+    fetch(running.urls["planet"] + "robots.txt?x=1")
+    status, _, body = fetch(base + "__sample/requests.json")
+    log = json.loads(body)
+    assert status == 200 and [e["url"] for e in log] == [
+        base + "feed/",
+        running.urls["planet"] + "robots.txt?x=1",
+    ]
+    assert log[0]["method"] == "GET" and log[0]["status"] == 200 and log[0]["user_agent"] == "probe"
+    assert log[0]["if_none_match"] is True and log[0]["if_modified_since"] is False
+    assert running.requests() == log
+    running.reset_requests()
+    assert running.requests() == []
+
+
+def test_legacy_encoding(running: RunningSite, truth: dict) -> None:
+    entry = _one(truth, legacy_encoding="windows-1252")
+    status, headers, body = fetch(entry["url"])
+    assert status == 200 and headers.get_content_charset() == "windows-1252"
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    text = body.decode("windows-1252")
+    assert 'content="text/html; charset=windows-1252"' in text
+    assert entry["text_start"] in text and any(c in text for c in "äöüß„“")
+
+
+def test_publish_held_back() -> None:
+    with start_site(build_site(now=NOW)) as server:
+        held = _one(server.truth(), held_back=True)
+        base = server.urls[held["outlet"]]
+        rss = base + "rss.xml"
+        _, headers, before = fetch(rss)
+        assert fetch(held["url"])[0] == 404 and held["url"].encode() not in before
+        status, _, body = fetch(base + "__sample/publish", method="POST")
+        assert status == 200 and json.loads(body) == held
+        assert fetch(held["url"])[0] == 200
+        assert fetch(rss, headers={"If-None-Match": headers["ETag"]})[0] == 200
+        for path in ("", "rss.xml", "atom.xml", "sitemap-news.xml", "sitemap-articles.xml"):
+            assert held["url"].removeprefix(base).encode() in fetch(base + path)[2], path
+        assert fetch(base + "__sample/publish", method="POST")[0] == 409
+        with pytest.raises(NewswireError):
+            server.publish_next()
+
+
+def test_gzip_mode() -> None:
+    with start_site(build_site(now=NOW), gzip=True) as server:
+        truth = server.truth()
+        legacy = _one(truth, legacy_encoding="windows-1252")
+        status, headers, body = fetch(legacy["url"], headers={"Accept-Encoding": "gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "gzip"
+        assert headers["Content-Type"] == "text/html"
+        assert legacy["text_start"] in gzip.decompress(body).decode("windows-1252")
+        status, headers, body = fetch(legacy["url"])
+        assert headers.get("Content-Encoding") is None and body.startswith(b"<!DOCTYPE html>")
+        base = server.urls["planet"]
+        _, headers, body = fetch(
+            base + "sitemap-archive.xml.gz", headers={"Accept-Encoding": "gzip"}
+        )
+        assert headers.get("Content-Encoding") is None
+        assert gzip.decompress(body).startswith(b"<?xml")
+        _, headers, _ = fetch(base + "rss.xml", headers={"Accept-Encoding": "gzip"})
+        assert headers["Content-Type"] == "application/rss+xml"
+        etag = headers["ETag"]
+        assert (
+            fetch(base + "rss.xml", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})[0]
+            == 304
+        )
+
+
+def test_concurrent_connections_and_keep_alive(running: RunningSite, truth: dict) -> None:
+    urls = [
+        a["url"] for a in truth["articles"] if not (a["slow"] or a["held_back"] or a["retry_500"])
+    ]
+    targets = [urls[i % len(urls)] for i in range(150)]
+    with ThreadPoolExecutor(max_workers=120) as pool:
+        statuses = list(pool.map(lambda u: fetch(u)[0], targets))
+    assert statuses == [200] * len(targets)
+    split = urlsplit(running.urls["planet"])
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=5)
+    for path in ("/", "/robots.txt", "/rss.xml"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        assert response.status == 200 and response.read()
+    connection.close()
+
+
+def test_bulk_mode_is_lazy_and_sized() -> None:
+    started = time.monotonic()
+    server = start_site(build_site(now=NOW, bulk_articles=20_000))
+    try:
+        assert time.monotonic() - started < 2
+        base = server.urls["meridian"]
+        index = ET.fromstring(fetch(base + "sitemap.xml")[2])
+        bulk_maps = [
+            e.text or "" for e in index.findall("sm:sitemap/sm:loc", NS) if "bulk" in (e.text or "")
+        ]
+        assert len(bulk_maps) == 7
+        urls = [
+            e.text or "" for e in ET.fromstring(fetch(bulk_maps[0])[2]).findall("sm:url/sm:loc", NS)
+        ]
+        assert len(urls) == 1000
+        sizes = [len(fetch(u)[2]) for u in urls[::97]]
+        assert all(60_000 <= s <= 120_000 for s in sizes), sizes
+        items = ET.fromstring(fetch(base + "feeds/latest.rss")[2]).findall("./channel/item")
+        assert len(items) == 50
+        assert fetch(base + "news/not-a-real-story-b999999")[0] == 404
+    finally:
+        server.stop()
+    assert time.monotonic() - started < 8
+
+
+def test_command_line_serves_until_sigterm() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newswire.samplesite", "--seed", "3", "--slow", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = json.loads(process.stdout.readline() if process.stdout else "{}")
+        assert set(line["urls"]) == {"planet", "meridian", "europa"}
+        assert (
+            tomllib.loads(line["sources_toml"])["sources"]["planet"]["home"]
+            == line["urls"]["planet"]
+        )
+        assert fetch(line["urls"]["planet"] + "robots.txt")[0] == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
