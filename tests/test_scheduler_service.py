@@ -170,14 +170,13 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
         wait_for("articles stored mid-run", lambda: _stored(db) >= 2, 20)
     finally:
         started = time.monotonic()
-        scheduler.signal(signal.SIGTERM)
-        status = scheduler.stop(timeout=timeout + 10)
+        status = scheduler.stop(timeout=timeout + 10)  # one SIGTERM: a second one kills
         took = time.monotonic() - started
     assert status == 0
     assert took < timeout + 2
     (run,) = runs_of(db, "planet")
-    assert run.status == "interrupted", run
-    assert run.stats["articles_stored"] == _stored(db) >= 2
+    assert run.status == "interrupted", (run, scheduler.log())
+    assert run.stats.get("articles_stored") == _stored(db) >= 2, (run, scheduler.log())
     _assert_complete_rows(db)
     assert "stopping its crawl (shutdown)" in scheduler.log()
 
