@@ -272,7 +272,7 @@ def crawl_site(
     label: str, articles: int, dbs: Databases, work: Path, *, recrawl: bool, naive: bool
 ) -> dict[str, Any]:
     """Serve a bulk site; crawl it (and re-crawl, and crawl it naively) into fresh databases."""
-    site = start_site("--bulk", str(articles), "--gzip")
+    site = start_site("--bulk", str(articles), "--gzip", "--static", "--request-log", "0")
     try:
         sources = work / f"{label}-sources.toml"
         sources.write_text(site.sources_toml)

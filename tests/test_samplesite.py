@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -548,6 +549,40 @@ def test_bulk_mode_is_lazy_and_sized() -> None:
     finally:
         server.stop()
     assert time.monotonic() - started < 8
+
+
+def test_static_bulk_pages_are_the_rendered_pages(tmp_path: Path) -> None:
+    site = build_site(now=NOW, bulk_articles=9)
+    server = start_site(site, gzip=True, static_dir=tmp_path / "static", request_log=2)
+    try:
+        assert len(list((tmp_path / "static").iterdir())) == 9
+        for index in (0, 4, 8):
+            article = site.bulk_article(index)
+            ctx = PageContext(site, site.outlets[article.outlet], server.urls)
+            expected = render_article(ctx, article).encode()
+            url = urljoin(server.urls[article.outlet], article.path)
+            status, headers, body = fetch(url, headers={"Accept-Encoding": "gzip"})
+            assert (status, headers["Content-Encoding"]) == (200, "gzip")
+            assert gzip.decompress(body) == expected
+            status, headers, body = fetch(url)  # a client without gzip gets the page decoded
+            assert (status, headers["Content-Encoding"], body) == (200, None, expected)
+        missing = urljoin(server.urls["planet"], "/news/not-a-real-story-b999")
+        assert fetch(missing)[0] == 404
+        log = server.requests()
+        assert [entry["status"] for entry in log] == [200, 404]  # only the last two are kept
+    finally:
+        server.stop()
+
+
+def test_command_line_rejects_a_negative_request_log() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "newswire.samplesite", "--request-log", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "--request-log: '-1' is not a whole number >= 0" in done.stderr
 
 
 def test_command_line_serves_until_sigterm() -> None:

@@ -11,8 +11,10 @@ import json
 import logging
 import signal
 import sys
+import tempfile
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from newswire.errors import ConfigError, NewswireError
 from newswire.samplesite.server import start_site
@@ -30,6 +32,12 @@ def _parse_now(text: str | None) -> datetime | None:
         ) from None
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m newswire.samplesite",
@@ -38,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7, help="text generation seed (default 7)")
     parser.add_argument("--bulk", type=int, default=0, help="extra generated articles (benchmark)")
     parser.add_argument("--gzip", action="store_true", help="gzip responses, no charset in headers")
+    parser.add_argument(
+        "--static",
+        action="store_true",
+        help="render the bulk pages once at start and serve them from disk (benchmarks)",
+    )
+    parser.add_argument(
+        "--request-log",
+        type=_count,
+        metavar="N",
+        help="keep only the last N requests for /__sample/requests.json (default: all)",
+    )
     parser.add_argument("--slow", type=float, default=1.5, help="delay of the slow page, seconds")
     parser.add_argument("--now", help="anchor date-time for all dates (default: current UTC time)")
     return parser
@@ -62,11 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    running = start_site(site, gzip=args.gzip)
-    print(json.dumps({"urls": running.urls, "sources_toml": running.sources_toml()}), flush=True)
-    while not stop.wait(0.5):
-        pass
-    running.stop()
+    with tempfile.TemporaryDirectory(prefix="newswire-static-") as scratch:
+        running = start_site(
+            site,
+            gzip=args.gzip,
+            static_dir=Path(scratch) if args.static else None,
+            request_log=args.request_log,
+        )
+        announced = {"urls": running.urls, "sources_toml": running.sources_toml()}
+        print(json.dumps(announced), flush=True)
+        while not stop.wait(0.5):
+            pass
+        running.stop()
     return 0
 
 

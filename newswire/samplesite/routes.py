@@ -33,6 +33,7 @@ class Reply:
     fail_first: bool = False  # answer 500 to the first request for this path
     delay: float = 0.0
     location: str | None = None
+    gzipped: bool = False  # body is gzip-encoded already (pre-rendered static pages)
 
 
 _TAXONOMY_PATH = re.compile(r"/(tag|author)/([a-z0-9]+(?:-[a-z0-9]+)*)/")

@@ -12,9 +12,11 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +27,7 @@ from newswire.samplesite.pages import PageContext
 from newswire.samplesite.routes import Reply
 from newswire.samplesite.site import SampleSite
 from newswire.samplesite.sourcesfile import render_sources_toml
+from newswire.samplesite.static import StaticPages
 from newswire.samplesite.truth import absolute, article_entry, build_truth
 
 logger = logging.getLogger(__name__)
@@ -35,12 +38,13 @@ _CACHE_LIMIT = 2000
 class _State:
     """What every outlet's handler shares: the site, the request log, per-URL hit counts."""
 
-    def __init__(self, site: SampleSite, gzip_enabled: bool) -> None:
+    def __init__(self, site: SampleSite, gzip_enabled: bool, request_log: int | None) -> None:
         self.site = site
         self.gzip = gzip_enabled
         self.base_urls: dict[str, str] = {}
         self.lock = threading.Lock()
-        self.log: list[dict[str, Any]] = []
+        self.log: deque[dict[str, Any]] = deque(maxlen=request_log)  # None: unbounded
+        self.static: StaticPages | None = None
         self.hits: dict[tuple[str, str], int] = {}
         self.cache: dict[tuple[str, str, str, int], Reply] = {}
 
@@ -145,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
         ctx = PageContext(state.site, self.outlet, state.base_urls)
         key = (self.outlet.name, path, query, state.site.generation)
         reply = state.cache.get(key)
+        if reply is None and state.static is not None:
+            reply = state.static.reply(self.outlet.name, path)
         if reply is None:
             reply = routes.resolve(ctx, path, query)
             if reply.conditional:  # listings, feeds, sitemaps: cheap to keep, costly with bulk
@@ -190,11 +196,13 @@ class _Handler(BaseHTTPRequestHandler):
             and bool(body)
             and "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
         )
-        etag = _etag(body, encoded)
+        if reply.gzipped and not encoded:
+            body = gzip.decompress(body)
+        etag = _etag(body, encoded) if reply.conditional else ""
         status = reply.status
         if reply.conditional and _not_modified(self.headers, etag, reply.last_modified):
             status = 304
-        elif encoded:
+        elif encoded and not reply.gzipped:
             body = gzip.compress(body, compresslevel=5, mtime=0)
         content_type = reply.content_type
         if reply.charset and not self.state.gzip:  # gzip mode mimics sites that omit charset
@@ -273,9 +281,20 @@ class RunningSite:
         self.stop()
 
 
-def start_site(site: SampleSite, *, host: str = "127.0.0.1", gzip: bool = False) -> RunningSite:
-    """Start one server per outlet on an OS-assigned port, each in a daemon thread."""
-    state = _State(site, gzip)
+def start_site(
+    site: SampleSite,
+    *,
+    host: str = "127.0.0.1",
+    gzip: bool = False,
+    static_dir: Path | None = None,
+    request_log: int | None = None,
+) -> RunningSite:
+    """Start one server per outlet on an OS-assigned port, each in a daemon thread.
+
+    With ``static_dir``, bulk article pages are rendered there first and served from disk;
+    ``request_log`` bounds how many requests are kept for ``requests.json`` (None: all).
+    """
+    state = _State(site, gzip, request_log)
     servers: list[_Server] = []
     for outlet in site.outlets.values():
         handler = type(
@@ -284,6 +303,8 @@ def start_site(site: SampleSite, *, host: str = "127.0.0.1", gzip: bool = False)
         server = _Server((host, 0), handler)
         state.base_urls[outlet.name] = f"http://{host}:{server.server_address[1]}/"
         servers.append(server)
+    if static_dir is not None:
+        state.static = StaticPages.render(site, state.base_urls, static_dir, gzipped=gzip)
     for server, name in zip(servers, site.outlets, strict=True):
         thread = threading.Thread(
             target=server.serve_forever,
