@@ -34,6 +34,15 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def _by_role(figures: CrawlFigures) -> dict[str, tuple[int, int]]:
+    """Peak RSS and PSS per process group (crawl, site, postgres), in bytes."""
+    roles: dict[str, tuple[int, int]] = {}
+    for p in figures.usage.processes:
+        rss, pss = roles.get(p.group, (0, 0))
+        roles[p.group] = (rss + p.rss_peak, pss + p.pss_peak)
+    return roles
+
+
 def _processes(figures: CrawlFigures) -> list[str]:
     lines = [f"CPU seconds per process, {figures.name}:"]
     for p in sorted(figures.usage.processes, key=lambda p: (p.group, -p.cpu_seconds)):
@@ -131,6 +140,15 @@ def print_report(
             f"   ({big.usage.peak_rss / MB:.0f} MB vs {peak:.0f} MB;"
             f" {big.rate:.1f} articles/s; stored {big.articles} of {large['expected']})"
         )
+        print("  peak memory by role, RSS / PSS MB (each process's own peak, summed):")
+        small_roles, big_roles = _by_role(e2e), _by_role(big)
+        for role in sorted(big_roles):
+            (rss, pss), (big_rss, big_pss) = small_roles.get(role, (0, 0)), big_roles[role]
+            change = f"{big_pss / pss - 1:+.0%} PSS" if pss else ""
+            print(
+                f"    {role:<9} {e2e.articles:>6}: {rss / MB:5.0f} / {pss / MB:4.0f}"
+                f"   {big.articles:>6}: {big_rss / MB:5.0f} / {big_pss / MB:4.0f}   {change}"
+            )
     print()
     print(
         f"fast mode: extraction-only {limit_fast.rate:.0f} pages/s vs {limit.rate:.0f}"
