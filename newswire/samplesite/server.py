@@ -1,7 +1,8 @@
 """Serve a SampleSite on 127.0.0.1: one ThreadingHTTPServer per outlet, so each is its own host.
 
 HTTP/1.1 keep-alive, ETag/Last-Modified with 304s on listings, feeds and sitemaps, optional
-gzip, a request log shared by all outlets, and control endpoints under ``/__sample/``.
+gzip, bulk pages pre-rendered to disk (``--static``), a request log shared by all outlets (bounded
+with ``--request-log``), and control endpoints under ``/__sample/``.
 """
 
 from __future__ import annotations
