@@ -176,18 +176,6 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay:
             time.sleep(reply.delay)
         self._send_reply(reply, head)
-        self.state.record(
-            {
-                "outlet": self.outlet.name,
-                "method": self.command,
-                "url": absolute(self.state.base_urls[self.outlet.name], self.path),
-                "status": self._status,
-                "if_none_match": "If-None-Match" in self.headers,
-                "if_modified_since": "If-Modified-Since" in self.headers,
-                "user_agent": self.headers.get("User-Agent"),
-                "time": time.time(),
-            }
-        )
 
     def _send_reply(self, reply: Reply, head: bool) -> None:
         body = reply.body
@@ -208,7 +196,19 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = reply.content_type
         if reply.charset and not self.state.gzip:  # gzip mode mimics sites that omit charset
             content_type += f"; charset={reply.charset}"
-        self._status = status
+        # Logged before the reply leaves: a client that has its answer finds its request logged.
+        self.state.record(
+            {
+                "outlet": self.outlet.name,
+                "method": self.command,
+                "url": absolute(self.state.base_urls[self.outlet.name], self.path),
+                "status": status,
+                "if_none_match": "If-None-Match" in self.headers,
+                "if_modified_since": "If-Modified-Since" in self.headers,
+                "user_agent": self.headers.get("User-Agent"),
+                "time": time.time(),
+            }
+        )
         self.send_response(status)
         if reply.location:
             self.send_header("Location", reply.location)
