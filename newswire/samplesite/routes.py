@@ -6,6 +6,7 @@ ETag/Last-Modified and the request log.
 
 from __future__ import annotations
 
+import gzip
 import re
 import struct
 import zlib
@@ -34,6 +35,11 @@ class Reply:
     delay: float = 0.0
     location: str | None = None
     gzipped: bool = False  # body is gzip-encoded already (pre-rendered static pages)
+
+
+def gzip_body(body: bytes) -> bytes:
+    """Content-Encoding: gzip, the same bytes every time (a fixed mtime) for stable ETags."""
+    return gzip.compress(body, compresslevel=5, mtime=0)
 
 
 _TAXONOMY_PATH = re.compile(r"/(tag|author)/([a-z0-9]+(?:-[a-z0-9]+)*)/")

@@ -25,7 +25,7 @@ from newswire.errors import NewswireError
 from newswire.samplesite import routes
 from newswire.samplesite.outlets import Outlet
 from newswire.samplesite.pages import PageContext
-from newswire.samplesite.routes import Reply
+from newswire.samplesite.routes import Reply, gzip_body
 from newswire.samplesite.site import SampleSite
 from newswire.samplesite.sourcesfile import render_sources_toml
 from newswire.samplesite.static import StaticPages
@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.conditional and _not_modified(self.headers, etag, reply.last_modified):
             status = 304
         elif encoded and not reply.gzipped:
-            body = gzip.compress(body, compresslevel=5, mtime=0)
+            body = gzip_body(body)
         content_type = reply.content_type
         if reply.charset and not self.state.gzip:  # gzip mode mimics sites that omit charset
             content_type += f"; charset={reply.charset}"

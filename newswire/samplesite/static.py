@@ -7,12 +7,11 @@ each page on demand) would otherwise compete with the crawler for the same cores
 
 from __future__ import annotations
 
-import gzip
 import logging
 from pathlib import Path
 
 from newswire.samplesite.pages import PageContext, render_article
-from newswire.samplesite.routes import Reply
+from newswire.samplesite.routes import Reply, gzip_body
 from newswire.samplesite.site import SampleSite
 
 logger = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ class StaticPages:
             body = render_article(ctx, article).encode(charset)
             name = f"{index}.html"
             if gzipped:
-                body, name = gzip.compress(body, compresslevel=6, mtime=0), name + ".gz"
+                body, name = gzip_body(body), name + ".gz"
             (directory / name).write_bytes(body)
             pages._files[(article.outlet, article.path)] = (name, charset)
         logger.info("sample site: %d bulk pages rendered into %s", len(pages._files), directory)
