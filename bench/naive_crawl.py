@@ -52,7 +52,9 @@ class NaiveSpider(NewsSpider):
         """Extract here, in the reactor thread, and hand a plain dict to the pipeline."""
         for page in super().parse_article(response):
             options = ExtractOptions(language_hint=page.language_hint)
-            result = extract_article(page.body, page.response_url, page.content_type, options)
+            result = extract_article(
+                page.body, page.response_url, page.content_type, options, page.content_encoding
+            )
             if isinstance(result, Rejection):
                 self.crawler.stats.inc_value(f"newswire/rejected/{result.reason}")
                 continue

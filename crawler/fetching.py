@@ -7,6 +7,10 @@ detection over binary data: about half of Scrapy's fetch rate on sites that omit
 Handing HttpCompressionMiddleware a plain Response skips the detection; the decompressed body
 is typed as before, its encoding still found lazily if anything asks.
 
+An article page is not decompressed here at all when it is gzipped: the extraction worker
+inflates it on another core, and the store keeps the server's compressed bytes instead of
+compressing the HTML again (``pipelines.compression``).
+
 AutoThrottle lowers a slot's delay only after a 200, so a run whose feeds, sitemaps and
 listings all answer 304 Not Modified would crawl at the start delay from first to last.
 """
@@ -19,16 +23,27 @@ from scrapy.http import Response, TextResponse
 
 # Just below the downloader side of HttpCompressionMiddleware (590), which runs after us.
 COMPRESSED_BODY_PRIORITY = 595
+# Request meta key: the Content-Encoding an article body kept, for the extraction worker.
+KEPT_ENCODING_META = "newswire_content_encoding"
+_GZIP = {b"gzip", b"x-gzip"}
 
 
 class CompressedBodyMiddleware:
-    """Turns a still-compressed TextResponse into a plain Response before it is decompressed."""
+    """Keeps gzipped article bodies compressed; types other compressed text bodies plainly."""
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """Only compressed text responses change class; everything else passes untouched."""
-        if not isinstance(response, TextResponse) or not response.headers.get(b"Content-Encoding"):
+        """Compressed responses change class (or lose their header); the rest pass untouched."""
+        encodings = response.headers.getlist(b"Content-Encoding")
+        if not encodings:
             return response
-        return Response(**{name: getattr(response, name) for name in Response.attributes})
+        plain = {name: getattr(response, name) for name in Response.attributes}
+        keep = len(encodings) == 1 and encodings[0].strip().lower() in _GZIP
+        if keep and request.meta.get("newswire_article") and response.status == 200:
+            request.meta[KEPT_ENCODING_META] = "gzip"
+            plain["headers"] = response.headers.copy()
+            del plain["headers"][b"Content-Encoding"]
+            return Response(**plain)
+        return Response(**plain) if isinstance(response, TextResponse) else response
 
 
 class ConditionalAutoThrottle(AutoThrottle):

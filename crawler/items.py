@@ -21,6 +21,9 @@ class Page:
     hint_title: str | None = None  # from a feed or news sitemap
     hint_published: datetime | None = None
     language_hint: str | None = None
+    # "gzip" when the body is still as the server compressed it: the extraction worker inflates
+    # it and the store keeps that compressed copy (see pipelines.compression).
+    content_encoding: str | None = None
 
 
 @dataclass

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from w3lib.encoding import html_to_unicode, resolve_encoding
 from crawler.items import Article, Page
 from crawler.urls import canonicalize_url, resolve_canonical
 from newswire.errors import ConfigError
+from pipelines.compression import BodyError, inflate_gzip
 from pipelines.metadata import (
     canonical_href,
     is_not_article,
@@ -52,6 +55,7 @@ _HTML_MIME_HINTS = ("html", "xml", "text/plain")
 _DATE_PARAMS = {"original_date": True, "extensive_search": False}
 _PARSE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, RecursionError, LxmlError)
 _WARM_TIMEOUT = 60.0  # seconds a starting pool waits for every worker to answer once
+_UNLIMITED = 2**62  # DOWNLOAD_MAXSIZE = 0: no limit (zlib needs a number)
 PENDING_PER_WORKER = 2  # pages handed to the pool per worker: one running, one queued
 # Loggers of the extraction libraries: per-page chatter that the rejection stats already count.
 _QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
@@ -64,13 +68,14 @@ class ExtractOptions:
     min_text_chars: int = 250
     fast: bool = False  # trafilatura fast mode (no fallback extractors)
     language_hint: str | None = None
+    max_html_bytes: int = 16 * 1024 * 1024  # DOWNLOAD_MAXSIZE, for a body inflated here
 
 
 @dataclass(frozen=True)
 class Rejection:
     """A page that is not an article; ``reason`` is the code counted in stats."""
 
-    reason: str  # "no_text", "too_short", "not_article", "parse_error", "not_html"
+    reason: str  # "no_text", "too_short", "not_article", "parse_error", "not_html", "bad_body"
     detail: str = ""
 
 
@@ -116,9 +121,22 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
 
 def extract_article(
-    body: bytes, url: str, content_type: str | None, options: ExtractOptions
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    options: ExtractOptions,
+    content_encoding: str | None = None,
 ) -> Extracted | Rejection:
-    """Decode, parse once, extract text and metadata; bad input is a Rejection, never raised."""
+    """Decode, parse once, extract text and metadata; bad input is a Rejection, never raised.
+
+    A ``gzip`` body is inflated here, and its compressed bytes become the stored copy.
+    """
+    body_zlib = None
+    if content_encoding == "gzip":
+        try:
+            body, body_zlib = inflate_gzip(body, options.max_html_bytes)
+        except BodyError as exc:
+            return Rejection("bad_body", str(exc))
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime and not any(hint in mime for hint in _HTML_MIME_HINTS):
         return Rejection("not_html", mime)
@@ -129,13 +147,18 @@ def extract_article(
         tree = load_html(text)
         if tree is None or len(tree) == 0:
             return Rejection("not_html", "no HTML tree")
-        return _extract_from_tree(tree, body, url, encoding, options)
+        return _extract_from_tree(tree, url, encoding, options, body, body_zlib)
     except _PARSE_ERRORS as exc:  # trafilatura and lxml on hostile markup: a page, not a crash
         return Rejection("parse_error", f"{type(exc).__name__}: {exc}"[:300])
 
 
 def _extract_from_tree(
-    tree: HtmlElement, body: bytes, url: str, encoding: str, options: ExtractOptions
+    tree: HtmlElement,
+    url: str,
+    encoding: str,
+    options: ExtractOptions,
+    body: bytes,
+    body_zlib: bytes | None,
 ) -> Extracted | Rejection:
     doc = bare_extraction(
         tree,
@@ -165,7 +188,7 @@ def _extract_from_tree(
         text=text,
         canonical_href=canonical_href(tree, url),
         encoding=encoding,
-        html_zlib=zlib.compress(body, 1),
+        html_zlib=body_zlib or zlib.compress(body, 1),
     )
 
 
@@ -195,6 +218,16 @@ def extract_workers(raw: object) -> int:
     return workers
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """forkserver (or spawn): workers start from a clean interpreter, never a fork of the reactor;
+    the forkserver imports this module once, so each worker starts with trafilatura loaded."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _worker_ready() -> int:
     time.sleep(0.02)  # long enough that one fast worker cannot answer every ping of a round
     return os.getpid()
@@ -203,9 +236,12 @@ def _worker_ready() -> int:
 class ExtractionPool:
     """Extraction processes for every crawler of one process, with a cap on pages in flight.
 
-    Workers start on first use, from a thread so the reactor never waits on process creation;
-    a re-crawl that finds nothing new starts none. At most ``max_pending`` pages are handed to
-    the workers at once: the rest wait in Scrapy's scraper, which then stops downloading.
+    Starting takes two steps, both in threads so the reactor never waits on process creation.
+    ``prepare`` boots the forkserver, which imports trafilatura once for every worker: the slow
+    step, overlapping the crawl's discovery of feeds and sitemaps. Workers fork from it when
+    the first article is requested, so a re-crawl that finds nothing new starts none. At most
+    ``max_pending`` pages are handed to the workers at once: the rest wait in Scrapy's
+    scraper, which then stops downloading.
     """
 
     def __init__(self, workers: int, *, log_level: int = logging.INFO, max_pending: int = 0):
@@ -213,6 +249,7 @@ class ExtractionPool:
         self.log_level = log_level
         self.max_pending = max_pending or workers * PENDING_PER_WORKER
         self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
+        self._preparing: threading.Thread | None = None
         self._slots: asyncio.Semaphore | None = None
         self.pending = 0  # calls handed to the workers and not answered yet
 
@@ -223,6 +260,17 @@ class ExtractionPool:
     def started(self) -> bool:
         """Whether the workers were ever asked for: a run with nothing new starts none."""
         return self._starting is not None
+
+    def prepare(self) -> None:
+        """Boot the forkserver in the background, if the workers will fork from one."""
+        context = _worker_context()
+        if self._preparing is None and context.get_start_method() == "forkserver":
+            self._preparing = threading.Thread(
+                target=multiprocessing.forkserver.ensure_running,
+                name="newswire-forkserver",
+                daemon=True,
+            )
+            self._preparing.start()
 
     def start_soon(self) -> None:
         """Begin starting the workers in the background, if that has not begun yet."""
@@ -265,16 +313,9 @@ class ExtractionPool:
             starting.result().shutdown(wait=True, cancel_futures=True)
 
     def _start(self) -> ProcessPoolExecutor:
-        # forkserver/spawn: workers start from a clean interpreter, never a fork of the reactor.
-        method = (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            context.set_forkserver_preload([__name__])
         executor = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=context,
+            mp_context=_worker_context(),
             initializer=_init_worker,
             initargs=(self.log_level,),
         )
@@ -310,7 +351,7 @@ class ExtractPipeline:
             level = logging.getLevelName(crawler.settings.get("LOG_LEVEL", "INFO"))
             self.pool = ExtractionPool(workers, log_level=level if isinstance(level, int) else 20)
         if self.pool is not None:
-            crawler.signals.connect(self._response_received, signal=signals.response_received)
+            crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -319,18 +360,24 @@ class ExtractPipeline:
         options = ExtractOptions(
             min_text_chars=settings.getint("NEWSWIRE_EXTRACT_MIN_TEXT_CHARS", 250),
             fast=settings.getbool("NEWSWIRE_EXTRACT_FAST", False),
+            max_html_bytes=settings.getint("DOWNLOAD_MAXSIZE") or _UNLIMITED,
         )
         pool = settings.get("NEWSWIRE_EXTRACT_POOL")
         if isinstance(pool, ExtractionPool):
             return cls(crawler, pool.workers, options, pool)
         return cls(crawler, extract_workers(settings.get("NEWSWIRE_EXTRACT_WORKERS")), options)
 
-    def _response_received(self, response: Any, request: Any, **_: Any) -> None:
-        # An article page arrived: start the workers while it passes the middlewares. (Not on
-        # the request: a run whose only article link is a dead one should start none.)
-        article = request.meta.get("newswire_article")
-        if self.pool is not None and article and response.status == 200:
+    def _request_scheduled(self, request: Any, **_: Any) -> None:
+        # The gate let an article request through: fork the workers now, so they are warm when
+        # its page arrives. (A dead link may start them for nothing; a re-crawl that finds
+        # nothing new schedules no article and starts none.)
+        if self.pool is not None and request.meta.get("newswire_article"):
             self.pool.start_soon()
+
+    async def open_spider(self) -> None:
+        """Boot the pool's forkserver while the spider discovers what to fetch."""
+        if self.pool is not None:
+            self.pool.prepare()
 
     async def close_spider(self) -> None:
         """Stop the pool if it is this pipeline's own."""
@@ -343,7 +390,7 @@ class ExtractPipeline:
             return item
         stats = self.crawler.stats
         options = replace(self.options, language_hint=item.language_hint)
-        args = (item.body, item.response_url, item.content_type, options)
+        args = (item.body, item.response_url, item.content_type, options, item.content_encoding)
         if self.pool is None:
             result = extract_article(*args)
         else:

@@ -4,6 +4,9 @@ and a second crawl revalidates structure pages instead of downloading them again
 from __future__ import annotations
 
 import gzip
+import urllib.request
+import zlib
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,11 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.fetching import CompressedBodyMiddleware, ConditionalAutoThrottle
+from crawler.fetching import (
+    KEPT_ENCODING_META,
+    CompressedBodyMiddleware,
+    ConditionalAutoThrottle,
+)
 from crawler.urls import canonicalize_url
 from tests.conftest import SiteProcess, run_newswire, start_site_process
 
@@ -45,6 +52,44 @@ def test_compressed_text_response_becomes_plain_then_html_again() -> None:
     assert isinstance(decompressed, HtmlResponse)
     assert decompressed.body == PAGE
     assert decompressed.text.startswith("<html><head><title>Café")
+
+
+def _article_response(status: int = 200, encoding: bytes = b"gzip") -> HtmlResponse:
+    request = Request("http://127.0.0.1/story", meta={"newswire_article": True})
+    return HtmlResponse(
+        request.url,
+        status=status,
+        body=gzip.compress(PAGE),
+        headers={b"Content-Type": b"text/html", b"Content-Encoding": encoding},
+        request=request,
+    )
+
+
+@pytest.mark.parametrize("encoding", [b"gzip", b"x-gzip", b"GZIP "])
+def test_a_gzipped_article_stays_compressed_for_the_worker(encoding: bytes) -> None:
+    raw = _article_response(encoding=encoding)
+    kept = CompressedBodyMiddleware().process_response(raw.request, raw)
+    assert type(kept) is Response and kept.body == raw.body
+    assert b"Content-Encoding" not in kept.headers
+    assert kept.headers[b"Content-Type"] == b"text/html"
+    assert raw.request.meta[KEPT_ENCODING_META] == "gzip"
+    crawler = get_crawler(settings_dict={})
+    compression = HttpCompressionMiddleware.from_crawler(crawler)
+    assert compression.process_response(raw.request, kept).body == gzip.compress(PAGE)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _article_response(status=404),  # an error page is not extracted: Scrapy decodes it
+        _article_response(encoding=b"gzip, br"),  # only a plain gzip body is kept
+        _gzip_html(),  # not an article request
+    ],
+)
+def test_other_compressed_responses_are_decompressed_by_scrapy(raw: HtmlResponse) -> None:
+    untyped = CompressedBodyMiddleware().process_response(raw.request, raw)
+    assert KEPT_ENCODING_META not in raw.request.meta
+    assert untyped.headers.getlist(b"Content-Encoding") == raw.headers.getlist(b"Content-Encoding")
 
 
 @pytest.mark.parametrize(
@@ -117,6 +162,31 @@ def _article_urls(site: SiteProcess) -> set[str]:
     urls = {canonicalize_url(a["url"]) for a in truth["articles"]}
     urls |= {canonicalize_url(u) for a in truth["articles"] for u in a["alternate_urls"]}
     return urls
+
+
+def test_gzipped_pages_are_stored_as_compressed_by_the_site(
+    gzip_site: SiteProcess, database_url: str, db: Any, tmp_path: Path
+) -> None:
+    sources = gzip_site.write_sources(tmp_path / "sources.toml")
+    result = run_newswire(
+        "--sources", str(sources), "crawl", "--all", database_url=database_url, data_dir=tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = db.execute(
+        "SELECT a.title, h.fetched_url, h.encoding, h.html_zlib FROM articles a"
+        " JOIN article_html h ON h.article_id = a.id"
+    ).fetchall()
+    assert len(rows) >= 20
+    for title, url, encoding, html_zlib in rows:
+        html = zlib.decompress(html_zlib)
+        assert escape(title, quote=False) in html.decode(encoding)
+        with urllib.request.urlopen(url) as plain:  # no Accept-Encoding: the page itself
+            assert html == plain.read()
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as compressed:  # the bytes the crawl received
+            assert html_zlib[2:-4] in compressed.read()  # kept, not compressed a second time
+    dropped = db.execute("SELECT stats->'dropped' FROM crawl_runs").fetchall()
+    assert not any(row[0] and "bad_body" in row[0] for row in dropped)
 
 
 def test_a_recrawl_revalidates_structure_pages_and_fetches_no_article(

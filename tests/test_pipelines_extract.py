@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import pickle
 import signal
 import time
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from scrapy import Spider
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
@@ -512,10 +514,16 @@ def test_bad_worker_setting_is_a_config_error(value: object) -> None:
 def test_settings_reach_the_options() -> None:
     crawler = get_crawler(
         _NewsSpider,
-        {"NEWSWIRE_EXTRACT_FAST": "true", "NEWSWIRE_EXTRACT_MIN_TEXT_CHARS": 40},
+        {
+            "NEWSWIRE_EXTRACT_FAST": "true",
+            "NEWSWIRE_EXTRACT_MIN_TEXT_CHARS": 40,
+            "DOWNLOAD_MAXSIZE": 5_000_000,
+        },
     )
     pipeline = ExtractPipeline.from_crawler(crawler)
-    assert pipeline.options == ExtractOptions(min_text_chars=40, fast=True)
+    assert pipeline.options == ExtractOptions(
+        min_text_chars=40, fast=True, max_html_bytes=5_000_000
+    )
     assert pipeline.workers >= 1
 
 
@@ -524,6 +532,26 @@ def test_pool_starts_on_first_use_only() -> None:
     other = {"not": "a page"}
     assert asyncio.run(_through(pipeline, [other])) == [other]
     assert pipeline.pool is not None and not pipeline.pool.started
+
+
+def test_pool_forks_when_the_first_article_request_is_scheduled() -> None:
+    pipeline, crawler = make_pipeline(1)
+    pool = pipeline.pool
+    assert pool is not None
+
+    async def scenario() -> int:
+        await pipeline.open_spider()  # boots the forkserver only: no worker yet
+        for meta in ({}, {"newswire_article": True}):
+            crawler.signals.send_catch_log(  # type: ignore[attr-defined]
+                signals.request_scheduled, request=Request(URL, meta=meta), spider=None
+            )
+            assert pool.started == bool(meta)
+        return await pool.call(os.getpid)
+
+    try:
+        assert asyncio.run(scenario()) != os.getpid()
+    finally:
+        pool.close()
 
 
 def test_pool_caps_the_pages_in_flight() -> None:
@@ -564,3 +592,27 @@ def test_crawlers_share_the_entry_points_pool() -> None:
     finally:
         pool.close()
     assert all(p.pool is pool and not p.owns_pool for p in pipelines)
+
+
+def test_a_gzip_body_is_inflated_and_kept_as_the_stored_copy() -> None:
+    page = news_page(head=FULL_HEAD).encode("utf-8")
+    body = gzip.compress(page, 6)
+    result = extract_article(body, URL, "text/html", ExtractOptions(), "gzip")
+    plain = extract_article(page, URL, "text/html", ExtractOptions())
+    assert isinstance(result, Extracted) and isinstance(plain, Extracted)
+    assert replace(result, html_zlib=b"") == replace(plain, html_zlib=b"")
+    assert zlib.decompress(result.html_zlib) == page
+    assert result.html_zlib[2:-4] in body  # the server's compression, not a second one
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "detail"),
+    [
+        (b"<html>plain bytes said to be gzip</html>", 10**6, "not a gzip body"),
+        (gzip.compress(b"<html>" + b"<p>word</p>" * 1000), 5000, "more than 5000 bytes"),
+    ],
+)
+def test_a_bad_gzip_body_is_a_counted_rejection(body: bytes, limit: int, detail: str) -> None:
+    result = extract_article(body, URL, "text/html", ExtractOptions(max_html_bytes=limit), "gzip")
+    assert isinstance(result, Rejection)
+    assert result.reason == "bad_body" and detail in result.detail

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from crawler import discovery
+from crawler.fetching import KEPT_ENCODING_META
 from crawler.items import Page
 from crawler.runtime import crawl_context
 from crawler.sources import Source
@@ -160,6 +161,7 @@ class NewsSpider(scrapy.Spider):
             hint_title=meta.get("hint_title"),
             hint_published=meta.get("hint_published"),
             language_hint=self.source.language,
+            content_encoding=meta.get(KEPT_ENCODING_META),
         )
 
     def _fresh(self, links: Iterable[discovery.Link]) -> list[discovery.Link]:
