@@ -25,21 +25,8 @@ from crawler.process import CrawlOptions, Progress, crawl_settings, run_crawls
 from crawler.sources import load_sources, select_sources
 from crawler.urls import canonicalize_url
 from newswire.config import Config, load_config
-from newswire.demo import prepare_demo, report_demo, serve_forever
 from newswire.display import progress_table, run_details, runs_table, sources_table
 from newswire.errors import ConfigError, NewswireError
-from newswire.results import (
-    article_record,
-    article_view,
-    hit_record,
-    hits_table,
-    languages_table,
-    per_day_table,
-    stats_record,
-    totals_table,
-    write_records,
-)
-from newswire.samplesite import build_site, start_site
 from storage.connection import connect, database_ready, describe_url, resolve_database_url
 from storage.embedded import embedded_status, stop_embedded
 from storage.migrate import upgrade
@@ -64,6 +51,8 @@ from storage.search import (
     search_articles,
 )
 
+# The query and demo commands import what they print with when they run, so `newswire crawl`
+# starts without pydantic and the sample site: a re-crawl is mostly start-up.
 console = Console()
 errors = Console(stderr=True)
 
@@ -157,6 +146,9 @@ def sources(config: Config) -> None:
 @click.pass_obj
 def demo(config: Config, serve: bool) -> None:
     """Serve the sample news site, crawl it into the embedded database, show the result."""
+    from newswire.demo import prepare_demo, report_demo, serve_forever
+    from newswire.samplesite import build_site, start_site
+
     if serve:
         serve_forever(console)
         return
@@ -430,6 +422,8 @@ def search(
     config: Config, query: str, sort: str | None, limit: int, fmt: str | None, **given: Any
 ) -> None:
     """Full-text search: words, "quoted phrases", OR, -exclusions."""
+    from newswire.results import hit_record, hits_table, write_records
+
     text = clean_query(query)
     with connect(database_ready(resolve_database_url(config))) as conn:
         filters = _filters(config, conn, **given)
@@ -448,6 +442,8 @@ def search(
 @click.pass_obj
 def show(config: Config, article: str, fmt: str | None) -> None:
     """One article (by id or by any URL that leads to it) with all its fields."""
+    from newswire.results import article_record, article_view, write_records
+
     with connect(database_ready(resolve_database_url(config))) as conn:
         if article.isdigit() and int(article) < 2**63:
             article_id: int | None = int(article)
@@ -508,6 +504,8 @@ def export_command(
 @click.pass_obj
 def stats(config: Config, days: int, fmt: str | None) -> None:
     """Articles per source and day, languages, duplicates and the latest runs."""
+    from newswire.results import languages_table, per_day_table, stats_record, totals_table
+
     with connect(database_ready(resolve_database_url(config))) as conn:
         summaries = source_summaries(conn)
         per_day = articles_per_day(conn, days=days, now=datetime.now(UTC))
