@@ -47,7 +47,6 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens a control listener otherwise
 TELNETCONSOLE_ENABLED = False
 DEPTH_PRIORITY = 0
-SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 # Backpressure: pages waiting for an extraction worker stay in the scraper and count here;
 # past this many bytes the engine stops downloading, so memory stays flat however big the site.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000

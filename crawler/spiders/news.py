@@ -29,7 +29,9 @@ from crawler.urls import (
 logger = logging.getLogger(__name__)
 
 # Structure (robots, feeds, sitemaps, listings) is fetched before articles; articles go newest
-# first: their priority is minus their age in hours, undated ones after every dated one.
+# first: their priority is minus their age in days, undated ones after every dated one. Within
+# a day they keep the order they were found in, newest first. (Days, not hours: Scrapy's queue
+# sums its per-priority queues on every length check, and a month of hours is 720 of them.)
 STRUCTURE_PRIORITY = 1_000_000
 UNDATED_PRIORITY = -1_000_000
 # A run always asks whether a cached feed, sitemap or listing changed (a conditional request),
@@ -217,8 +219,8 @@ class NewsSpider(scrapy.Spider):
     def _priority(self, published: datetime | None) -> int:
         if published is None:
             return UNDATED_PRIORITY
-        age_hours = int((self.now - published).total_seconds() // 3600)
-        return max(UNDATED_PRIORITY + 1, -max(age_hours, 0))
+        age_days = (self.now - published).days
+        return max(UNDATED_PRIORITY + 1, -max(age_days, 0))
 
 
 def _cutoff(now: datetime, max_age: timedelta | None, since: datetime | None) -> datetime | None:
