@@ -53,6 +53,7 @@ class CrawlFigures:
     pages: int  # HTTP responses received
     usage: Usage
     seconds: float  # wall time of the measured phase
+    cpu_seconds: float | None = None  # the measured phase's own CPU, where the script reports it
 
     @property
     def rate(self) -> float:
@@ -247,7 +248,29 @@ def run_limit(manifest: Path, workers: int, fast: bool, log_dir: Path) -> CrawlF
     usage, _ = measure(name, command, dict(os.environ), {}, log_dir / f"{name}.log")
     result = json.loads((log_dir / f"{name}.log").read_text().strip().splitlines()[-1])
     return CrawlFigures(
-        name, int(result["extracted"]), 0, int(result["pages"]), usage, float(result["seconds"])
+        name,
+        int(result["extracted"]),
+        0,
+        int(result["pages"]),
+        usage,
+        float(result["seconds"]),
+        sum(result["worker_cpu"].values()),
+    )
+
+
+def run_floor(database_url: str, work: Path, watched: dict[str, int], label: str) -> CrawlFigures:
+    """bench/scrapy_floor.py over the stored articles' URLs, while the site still serves them."""
+    with connect(database_url) as conn:
+        urls = [url for (url,) in conn.execute("SELECT fetched_url FROM article_html")]
+    path = work / f"{label}-urls.json"
+    path.write_text(json.dumps(urls))
+    name = f"{label}-scrapy"
+    command = [sys.executable, str(BENCH_DIR / "scrapy_floor.py"), str(path)]
+    usage, _ = measure(name, command, dict(os.environ), watched, work / f"{name}.log")
+    result = json.loads((work / f"{name}.log").read_text().strip().splitlines()[-1])
+    pages = int(result["pages"])
+    return CrawlFigures(
+        name, pages, 0, pages, usage, float(result["seconds"]), float(result["cpu_seconds"])
     )
 
 
@@ -302,6 +325,8 @@ def crawl_site(
             found["naive"] = run_crawl(
                 f"{label}-naive", naive_command, naive_url, data_dir, watched
             )
+        if naive:  # the full measurement: Scrapy alone, for the ceiling it sets
+            found["floor"] = run_floor(database_url, work, watched, label)
         found["sources_toml"] = site.sources_toml
         return found
     finally:

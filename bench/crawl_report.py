@@ -67,6 +67,7 @@ def print_report(
     naive: CrawlFigures | None = main_run.get("naive")
     limit: CrawlFigures = main_run["limit"]
     limit_fast: CrawlFigures = main_run["limit_fast"]
+    floor: CrawlFigures | None = main_run.get("floor")
     print()
     print(
         f"newswire crawl benchmark: {articles} generated articles (60-120 KB, gzip without"
@@ -87,7 +88,14 @@ def print_report(
         f" {'crawl':>7} {'site':>6} {'pg':>6} {'CPU s':>7} {'RSS MB':>7} {'PSS MB':>7}"
         f" {'other':>6}"
     )
-    runs = [e2e, recrawl, *([naive] if naive else []), limit, limit_fast]
+    runs = [
+        e2e,
+        recrawl,
+        *([naive] if naive else []),
+        limit,
+        limit_fast,
+        *([floor] if floor else []),
+    ]
     for figures in runs:
         print(_row(figures))
     print(
@@ -95,6 +103,19 @@ def print_report(
         " server, PostgreSQL, all; RSS/PSS: peak of all processes together; other: CPU"
         " seconds of unrelated processes on the machine meanwhile, which skew the run)"
     )
+    if floor is not None:
+        ceiling = _ceiling(e2e, limit, floor)
+        print()
+        parts = (
+            "CPU a page: extraction {extraction:.2f} ms (limit's workers), Scrapy alone"
+            " {scrapy:.2f} ms (scrapy_floor.py), site {site:.2f} ms and PostgreSQL {pg:.2f} ms"
+            " (end to end); newswire's crawl process beyond extraction {crawl:.2f} ms"
+        )
+        print(parts.format(**ceiling))
+        print(
+            f"  so a Scrapy pipeline on these cores reaches at most {ceiling['share']:.1%}"
+            " of the limit: extraction / (extraction + Scrapy + site + PostgreSQL)"
+        )
     print()
     for line in _processes(e2e):
         print(line)
@@ -112,6 +133,8 @@ def print_report(
         "e2e_over_limit": share,
         "recrawl_over_first": recrawl_share,
     }
+    if floor is not None:
+        figures["ceiling"] = _ceiling(e2e, limit, floor)
     if naive:
         factor = e2e.rate / naive.rate if naive.rate else 0.0
         figures["e2e_over_naive"] = factor
@@ -165,6 +188,19 @@ def print_report(
         )
     figures["fast_quality"] = [s.__dict__ for s in scores]
     return figures
+
+
+def _ceiling(e2e: CrawlFigures, limit: CrawlFigures, floor: CrawlFigures) -> dict[str, float]:
+    """Per-page CPU (ms) of each part, and the share of the limit a Scrapy pipeline can reach."""
+    groups = e2e.usage.groups()
+    extraction = (limit.cpu_seconds or limit.usage.cpu()) / limit.pages * 1000
+    scrapy = (floor.cpu_seconds or floor.usage.cpu("crawl")) / floor.pages * 1000
+    site = groups.get("site", 0.0) / e2e.pages * 1000
+    pg = groups.get("postgres", 0.0) / e2e.articles * 1000
+    crawl = (groups.get("crawl", 0.0) / e2e.articles * 1000) - extraction
+    share = extraction / (extraction + scrapy + site + pg)
+    return {"extraction": extraction, "scrapy": scrapy, "site": site, "pg": pg, "crawl": crawl,
+            "share": share}  # fmt: skip
 
 
 def _figures(f: CrawlFigures) -> dict[str, Any]:

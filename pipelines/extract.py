@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import multiprocessing.forkserver
 import os
-import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -242,12 +240,10 @@ def _worker_ready() -> int:
 class ExtractionPool:
     """Extraction processes for every crawler of one process, with a cap on pages in flight.
 
-    Starting takes two steps, both in threads so the reactor never waits on process creation.
-    ``prepare`` boots the forkserver, which imports trafilatura once for every worker: the slow
-    step, overlapping the crawl's discovery of feeds and sitemaps. Workers fork from it when
-    the first article is requested, so a re-crawl that finds nothing new starts none. At most
-    ``max_pending`` pages are handed to the workers at once: the rest wait in Scrapy's
-    scraper, which then stops downloading.
+    Workers start from a thread, so the reactor never waits on process creation, as soon as
+    the gate lets the first article request through: they warm up while it downloads. A
+    re-crawl that finds nothing new starts none. At most ``max_pending`` pages are handed to
+    the workers at once: the rest wait in Scrapy's scraper, which then stops downloading.
     """
 
     def __init__(self, workers: int, *, log_level: int = logging.INFO, max_pending: int = 0):
@@ -255,7 +251,6 @@ class ExtractionPool:
         self.log_level = log_level
         self.max_pending = max_pending or workers * PENDING_PER_WORKER
         self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
-        self._preparing: threading.Thread | None = None
         self._slots: asyncio.Semaphore | None = None
         self.pending = 0  # calls handed to the workers and not answered yet
 
@@ -266,17 +261,6 @@ class ExtractionPool:
     def started(self) -> bool:
         """Whether the workers were ever asked for: a run with nothing new starts none."""
         return self._starting is not None
-
-    def prepare(self) -> None:
-        """Boot the forkserver in the background, if the workers will fork from one."""
-        context = _worker_context()
-        if self._preparing is None and context.get_start_method() == "forkserver":
-            self._preparing = threading.Thread(
-                target=multiprocessing.forkserver.ensure_running,
-                name="newswire-forkserver",
-                daemon=True,
-            )
-            self._preparing.start()
 
     def start_soon(self) -> None:
         """Begin starting the workers in the background, if that has not begun yet."""
@@ -379,11 +363,6 @@ class ExtractPipeline:
         # nothing new schedules no article and starts none.)
         if self.pool is not None and request.meta.get("newswire_article"):
             self.pool.start_soon()
-
-    async def open_spider(self) -> None:
-        """Boot the pool's forkserver while the spider discovers what to fetch."""
-        if self.pool is not None:
-            self.pool.prepare()
 
     async def close_spider(self) -> None:
         """Stop the pool if it is this pipeline's own."""

@@ -540,7 +540,6 @@ def test_pool_forks_when_the_first_article_request_is_scheduled() -> None:
     assert pool is not None
 
     async def scenario() -> int:
-        await pipeline.open_spider()  # boots the forkserver only: no worker yet
         for meta in ({}, {"newswire_article": True}):
             crawler.signals.send_catch_log(  # type: ignore[attr-defined]
                 signals.request_scheduled, request=Request(URL, meta=meta), spider=None
