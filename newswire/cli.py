@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -21,7 +21,6 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.progress import Progress as Bar
 
-from crawler.process import CrawlOptions, Progress, crawl_settings, run_crawls
 from crawler.sources import load_sources, select_sources
 from crawler.urls import canonicalize_url
 from newswire.config import Config, load_config
@@ -51,8 +50,12 @@ from storage.search import (
     search_articles,
 )
 
-# The query and demo commands import what they print with when they run, so `newswire crawl`
-# starts without pydantic and the sample site: a re-crawl is mostly start-up.
+if TYPE_CHECKING:
+    from crawler.process import CrawlOptions, Progress
+
+# Commands import what only they need when they run: `newswire crawl` starts without pydantic
+# and the sample site (a re-crawl is mostly start-up), the scheduler and the queries without
+# Scrapy.
 console = Console()
 errors = Console(stderr=True)
 
@@ -102,6 +105,8 @@ def crawl(
     chosen = [s.name for s in select_sources(sources, names, origin=str(config.sources_path))]
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    from crawler.process import CrawlOptions
+
     options = CrawlOptions(max_pages=max_pages, since=since, extract_fast=fast)
     failed = crawl_and_report(config, chosen, options)
     if failed:
@@ -110,6 +115,8 @@ def crawl(
 
 def crawl_and_report(config: Config, names: list[str], options: CrawlOptions) -> int:
     """Run the crawls with a live table, print the summary; returns how many runs failed."""
+    from crawler.process import crawl_settings, run_crawls
+
     database_url = database_ready(resolve_database_url(config))
     settings = crawl_settings(database_url, config.sources_path, options, data_dir=config.data_dir)
     with Live(progress_table([]), console=console, refresh_per_second=4, transient=True) as live:
@@ -146,6 +153,7 @@ def sources(config: Config) -> None:
 @click.pass_obj
 def demo(config: Config, serve: bool) -> None:
     """Serve the sample news site, crawl it into the embedded database, show the result."""
+    from crawler.process import CrawlOptions
     from newswire.demo import prepare_demo, report_demo, serve_forever
     from newswire.samplesite import build_site, start_site
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 
-from crawler.process import Progress
 from crawler.sources import Source
 from storage.queries import ArticleRow, SourceSummary
 from storage.runs import RunRow
+
+if TYPE_CHECKING:
+    from crawler.process import Progress
 
 
 def progress_table(rows: Sequence[Progress]) -> Table:

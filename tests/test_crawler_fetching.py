@@ -164,14 +164,18 @@ def _article_urls(site: SiteProcess) -> set[str]:
     return urls
 
 
+def _crawl_all(site: SiteProcess, database_url: str, data_dir: Path) -> None:
+    sources = site.write_sources(data_dir / "sources.toml")
+    done = run_newswire(
+        "--sources", str(sources), "crawl", "--all", database_url=database_url, data_dir=data_dir
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_gzipped_pages_are_stored_as_compressed_by_the_site(
     gzip_site: SiteProcess, database_url: str, db: Any, tmp_path: Path
 ) -> None:
-    sources = gzip_site.write_sources(tmp_path / "sources.toml")
-    result = run_newswire(
-        "--sources", str(sources), "crawl", "--all", database_url=database_url, data_dir=tmp_path
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    _crawl_all(gzip_site, database_url, tmp_path)
     rows = db.execute(
         "SELECT a.title, h.fetched_url, h.encoding, h.html_zlib FROM articles a"
         " JOIN article_html h ON h.article_id = a.id"
@@ -192,20 +196,13 @@ def test_gzipped_pages_are_stored_as_compressed_by_the_site(
 def test_a_recrawl_revalidates_structure_pages_and_fetches_no_article(
     gzip_site: SiteProcess, database_url: str, db: Any, tmp_path: Path
 ) -> None:
-    sources = gzip_site.write_sources(tmp_path / "sources.toml")
-    first = run_newswire(
-        "--sources", str(sources), "crawl", "--all", database_url=database_url, data_dir=tmp_path
-    )
-    assert first.returncode == 0, first.stderr[-2000:]
+    _crawl_all(gzip_site, database_url, tmp_path)
     assert any((tmp_path / "httpcache").rglob("response_body")), "nothing was cached"
     stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert stored > 0
     gzip_site.reset_requests()
 
-    second = run_newswire(
-        "--sources", str(sources), "crawl", "--all", database_url=database_url, data_dir=tmp_path
-    )
-    assert second.returncode == 0, second.stderr[-2000:]
+    _crawl_all(gzip_site, database_url, tmp_path)
     requests = gzip_site.requests()
     articles = _article_urls(gzip_site)
     assert not [r["url"] for r in requests if canonicalize_url(r["url"]) in articles]
