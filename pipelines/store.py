@@ -126,4 +126,6 @@ class StorePipeline:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.flush_seconds)
-            await self.flush()
+            # Shielded: closing cancels the ticker, and a batch it had taken from the buffer
+            # must still be written and counted (close_spider's own flush waits for it).
+            await asyncio.shield(self.flush())
