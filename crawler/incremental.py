@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 
+from crawler.items import Page
 from storage.connection import open_pool
 from storage.queries import known_urls
 
@@ -94,7 +95,7 @@ class IncrementalMiddleware:
                     for request in self._queue_or_wait(await self._admit(held)):
                         yield request
                     held = []
-            else:
+            elif not isinstance(obj, Page) or self._within_budget(obj.url):
                 yield obj
         if held:
             for request in self._queue_or_wait(await self._admit(held)):
@@ -162,6 +163,17 @@ class IncrementalMiddleware:
                 admitted.append(request)
         self.stats.set_value("newswire/requests/article", len(self.admitted))
         return admitted
+
+    def _within_budget(self, url: str) -> bool:
+        """A linked page that turned out to be an article counts against max_pages too."""
+        if url in self.admitted:
+            return True
+        if len(self.admitted) >= self.crawler.spider.max_pages:
+            self.stats.inc_value("newswire/incremental/over_max_pages")
+            return False
+        self.admitted.add(url)
+        self.stats.set_value("newswire/requests/article", len(self.admitted))
+        return True
 
     def _lookup(self, urls: list[str]) -> set[str]:
         if self.pool is None:
