@@ -103,8 +103,8 @@ def print_report(
         " server, PostgreSQL, all; RSS/PSS: peak of all processes together; other: CPU"
         " seconds of unrelated processes on the machine meanwhile, which skew the run)"
     )
-    if floor is not None:
-        ceiling = _ceiling(e2e, limit, floor)
+    ceiling = _ceiling(e2e, limit, floor) if floor is not None else None
+    if ceiling is not None:
         print()
         parts = (
             "CPU a page: extraction {extraction:.2f} ms (limit's workers), Scrapy alone"
@@ -133,8 +133,8 @@ def print_report(
         "e2e_over_limit": share,
         "recrawl_over_first": recrawl_share,
     }
-    if floor is not None:
-        figures["ceiling"] = _ceiling(e2e, limit, floor)
+    if ceiling is not None:
+        figures["ceiling"] = ceiling
     if naive:
         factor = e2e.rate / naive.rate if naive.rate else 0.0
         figures["e2e_over_naive"] = factor

@@ -36,14 +36,16 @@ class CompressedBodyMiddleware:
         encodings = response.headers.getlist(b"Content-Encoding")
         if not encodings:
             return response
-        plain = {name: getattr(response, name) for name in Response.attributes}
         keep = len(encodings) == 1 and encodings[0].strip().lower() in _GZIP
-        if keep and request.meta.get("newswire_article") and response.status == 200:
+        article = keep and request.meta.get("newswire_article") and response.status == 200
+        if not article and not isinstance(response, TextResponse):
+            return response
+        plain = {name: getattr(response, name) for name in Response.attributes}
+        if article:
             request.meta[KEPT_ENCODING_META] = "gzip"
             plain["headers"] = response.headers.copy()
             del plain["headers"][b"Content-Encoding"]
-            return Response(**plain)
-        return Response(**plain) if isinstance(response, TextResponse) else response
+        return Response(**plain)
 
 
 class ConditionalAutoThrottle(AutoThrottle):
