@@ -25,7 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 
-from crawler.items import Page
+from newswire.records import Page
 from storage.connection import open_pool
 from storage.queries import known_urls
 

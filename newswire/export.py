@@ -24,20 +24,30 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newswire.errors import ConfigError
+from newswire.records import ArticleRow, column_type, field_types
 from storage.search import EXPORT_COLUMNS, Filters, stream_articles
 
 logger = logging.getLogger(__name__)
 
 FORMATS = ("jsonl", "csv", "parquet")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-_TIMESTAMP = pa.timestamp("us", tz="UTC")
-_TEXTS = pa.list_(pa.string())
-_PARQUET_TYPES = {
-    "id": pa.int64(), "urls": _TEXTS, "authors": _TEXTS, "published_at": _TIMESTAMP,
-    "categories": _TEXTS, "tags": _TEXTS, "duplicate_of": pa.int64(), "run_id": pa.int64(),
-    "fetched_at": _TIMESTAMP, "stored_at": _TIMESTAMP,
-}  # fmt: skip
-PARQUET_SCHEMA = pa.schema([(c, _PARQUET_TYPES.get(c, pa.string())) for c in EXPORT_COLUMNS])
+_ARROW_TYPES = {
+    int: pa.int64(),
+    str: pa.string(),
+    float: pa.float64(),
+    datetime: pa.timestamp("us", tz="UTC"),
+}
+
+
+def _arrow_type(annotation: Any) -> pa.DataType:
+    """The Parquet column type of a record field."""
+    value_type, is_list = column_type(annotation)
+    arrow = _ARROW_TYPES[value_type]
+    return pa.list_(arrow) if is_list else arrow
+
+
+_COLUMN_TYPES = {**field_types(ArticleRow), "urls": list[str]}
+PARQUET_SCHEMA = pa.schema([(c, _arrow_type(_COLUMN_TYPES[c])) for c in EXPORT_COLUMNS])
 
 
 @dataclass(frozen=True)

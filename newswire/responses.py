@@ -14,13 +14,15 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from newswire.errors import ConfigError
-from storage.queries import ArticleCopy, ArticleRow
+from newswire.records import ArticleRow, SearchHit, field_types
+from storage.queries import ArticleCopy
 from storage.runs import RunRow
-from storage.search import PageKey, SearchHit, SearchRequest, snippet_html
+from storage.search import PageKey, SearchRequest, snippet_html
 
 
 class ErrorBody(BaseModel):
@@ -29,20 +31,17 @@ class ErrorBody(BaseModel):
     error: str
 
 
-class ArticleHit(BaseModel):
-    """One search result; snippet is HTML-escaped text with <mark> around matched words."""
+def _model(title: str, record: type, doc: str, **overrides: Any) -> type[BaseModel]:
+    """A JSON body with a record's fields (their types resolved), some of them replaced."""
+    spec = {name: (type_, ...) for name, type_ in field_types(record).items()}
+    return create_model(title, __doc__=doc, **{**spec, **overrides})
 
-    id: int
-    source: str
-    url: str
-    title: str
-    authors: list[str]
-    published_at: datetime | None
-    language: str | None
-    description: str | None
-    duplicate_of: int | None
-    rank: float | None
-    snippet: str | None
+
+ArticleHit = _model(
+    "ArticleHit",
+    SearchHit,
+    "One search result; snippet is HTML-escaped text with <mark> around matched words.",
+)
 
 
 class ArticlePage(BaseModel):
@@ -52,28 +51,14 @@ class ArticlePage(BaseModel):
     next_cursor: str | None
 
 
-class ArticleDetail(BaseModel):
-    """One article with every stored field, the URLs that lead to it and its copies."""
-
-    id: int
-    source: str
-    url: str
-    urls: list[str]
-    title: str
-    authors: list[str]
-    published_at: datetime | None
-    language: str | None
-    site_name: str | None
-    description: str | None
-    categories: list[str]
-    tags: list[str]
-    text: str
-    text_hash: str
-    duplicate_of: int | None
-    copies: list[ArticleCopy]
-    run_id: int | None
-    fetched_at: datetime
-    stored_at: datetime
+ArticleDetail = _model(
+    "ArticleDetail",
+    ArticleRow,
+    "One article with every stored field, the URLs that lead to it and its copies.",
+    text_hash=(str, ...),  # hex
+    urls=(list[str], ...),
+    copies=(list[ArticleCopy], ...),
+)
 
 
 class SourceInfo(BaseModel):

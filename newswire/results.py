@@ -13,14 +13,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from newswire.records import ArticleRow, SearchHit, field_names
 from newswire.responses import article_body, hit_body
-from storage.queries import ArticleCopy, ArticleRow, DayCount, LanguageCount, SourceSummary
-from storage.search import HIGHLIGHT_START, HIGHLIGHT_STOP, SearchHit
+from storage.queries import ArticleCopy, DayCount, LanguageCount, SourceSummary
+from storage.search import HIGHLIGHT_START, HIGHLIGHT_STOP
 
-HIT_FIELDS = (
-    "id", "source", "url", "title", "authors", "published_at", "language", "description",
-    "duplicate_of", "rank", "snippet",
-)  # fmt: skip
+HIT_FIELDS = field_names(SearchHit)
 
 
 def _plain(value: Any) -> Any:

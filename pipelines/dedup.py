@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from crawler.items import Article
+from newswire.records import Article
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from charset_normalizer import from_bytes
@@ -27,9 +27,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from w3lib.encoding import html_to_unicode, resolve_encoding
 
-from crawler.items import Article, Page
 from crawler.urls import canonicalize_url, resolve_canonical
 from newswire.errors import ConfigError
+from newswire.records import Article, ArticleMetadata, Page, field_names
 from pipelines.compression import BodyError, inflate_gzip
 from pipelines.metadata import (
     canonical_href,
@@ -79,19 +79,11 @@ class Rejection:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class Extracted:
-    """What a worker sends back: every Article field that comes from the HTML."""
+@dataclass(kw_only=True)
+class Extracted(ArticleMetadata):
+    """What a worker sends back: the page's metadata (published_at in UTC) and its text."""
 
-    title: str | None
-    authors: list[str]
-    published_at: datetime | None  # tz-aware, UTC
-    language: str | None
-    site_name: str | None
-    description: str | None
-    categories: list[str]
-    tags: list[str]
-    text: str
+    text: str = field(repr=False)
     canonical_href: str | None  # absolute, as declared; not yet checked against the site
     encoding: str
     html_zlib: bytes = field(repr=False)
@@ -181,7 +173,7 @@ def _extract_from_tree(
     if len(text) < options.min_text_chars:
         return Rejection("too_short", f"{len(text)} < {options.min_text_chars} chars")
     return Extracted(
-        title=doc.title or None,
+        title=doc.title or "",
         authors=split_authors(doc.author),
         published_at=published_at(tree, ld_objects, doc.date),
         language=page_language(tree, ld_objects) or primary_subtag(options.language_hint),
@@ -398,18 +390,14 @@ class ExtractPipeline:
         published = extracted.published_at or page.hint_published
         if published is not None and published.tzinfo is None:
             published = published.replace(tzinfo=UTC)
+        metadata = {name: getattr(extracted, name) for name in field_names(ArticleMetadata)}
+        # The feed or sitemap entry that led here stands in for what the page does not say.
+        metadata.update(title=extracted.title or page.hint_title or "", published_at=published)
         return Article(
+            **metadata,
             source=page.source,
             url=url,
             urls=sorted({page.url, canonicalize_url(page.response_url), url}),
-            title=extracted.title or page.hint_title or "",
-            authors=extracted.authors,
-            published_at=published,
-            language=extracted.language,  # the page's language_hint is already its fallback
-            site_name=extracted.site_name,
-            description=extracted.description,
-            categories=extracted.categories,
-            tags=extracted.tags,
             text=extracted.text,
             html_zlib=extracted.html_zlib,
             encoding=extracted.encoding,

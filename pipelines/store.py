@@ -16,8 +16,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from scrapy.crawler import Crawler
 
-from crawler.items import Article
 from newswire.errors import NewswireError
+from newswire.records import Article
 from storage.connection import open_pool
 from storage.queries import StoreResult, store_articles
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,34 +19,11 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crawler.items import Article
 from newswire.errors import DatabaseError, NewswireError
+from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
 
 _STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): one store transaction at a time
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """One articles row; duplicate_of points at the original when the text was seen before."""
-
-    id: int
-    source: str
-    url: str
-    title: str
-    authors: list[str]
-    published_at: datetime | None
-    language: str | None
-    site_name: str | None
-    description: str | None
-    categories: list[str]
-    tags: list[str]
-    text: str
-    text_hash: bytes
-    duplicate_of: int | None
-    run_id: int | None
-    fetched_at: datetime
-    stored_at: datetime
 
 
 @dataclass(frozen=True)
@@ -72,7 +49,7 @@ class StoreResult:
     article_ids: list[int]  # the new row, or the stored article a "known" one matched
 
 
-_ARTICLE_COLUMNS = sql.SQL(", ").join(sql.Identifier(f.name) for f in fields(ArticleRow))
+_ARTICLE_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, field_names(ArticleRow)))
 
 
 def _where(conditions: list[sql.Composable]) -> sql.Composable:
@@ -94,13 +71,23 @@ def known_urls(conn: psycopg.Connection[Any], urls: Sequence[str]) -> set[str]:
 
 # ---------------------------------------------------------------- storing articles
 
+_PG_TYPES = {int: "int8", str: "text", bytes: "bytea", float: "float8", datetime: "timestamptz"}
+
+
+def _pg_type(annotation: Any) -> str:
+    """The column type of a record field."""
+    value_type, is_list = column_type(annotation)
+    return _PG_TYPES[value_type] + ("[]" if is_list else "")
+
+
+# The staging table holds an Article's fields in declaration order between ord (its place in
+# the batch) and fetched_url, and the columns the statements below fill in.
+_STAGED_FIELDS = field_names(Article)
 _STAGING_COLUMNS = (
-    ("ord", "int4"), ("source", "text"), ("url", "text"), ("urls", "text[]"), ("title", "text"),
-    ("authors", "text[]"), ("published_at", "timestamptz"), ("language", "text"),
-    ("site_name", "text"), ("description", "text"), ("categories", "text[]"), ("tags", "text[]"),
-    ("text", "text"), ("text_hash", "bytea"), ("fetched_at", "timestamptz"),
-    ("fetched_url", "text"), ("encoding", "text"), ("html_zlib", "bytea"),
-)  # fmt: skip
+    ("ord", "int4"),
+    *((name, _pg_type(type_)) for name, type_ in field_types(Article).items()),
+    ("fetched_url", "text"),
+)
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS _store_batch ("
     + ", ".join(f"{name} {type_}" for name, type_ in _STAGING_COLUMNS)
@@ -108,11 +95,13 @@ _STAGING = (
     + " ON COMMIT DELETE ROWS"
 )
 _STAGING_COPY = f"COPY _store_batch ({', '.join(n for n, _ in _STAGING_COLUMNS)}) FROM STDIN"
+# An Article's fields that are articles columns (urls go to article_urls, the HTML to
+# article_html), and the search vector computed in the staging table.
 _ARTICLE_INPUTS = (
-    "source", "url", "title", "authors", "published_at", "language", "site_name",
-    "description", "categories", "tags", "text", "text_hash", "fetched_at",
-    "search_config", "search",
-)  # fmt: skip
+    *(name for name in _STAGED_FIELDS if name in field_names(ArticleRow)),
+    "search_config",
+    "search",
+)
 _INSERT_COLUMNS = ", ".join(_ARTICLE_INPUTS)
 _STAGED_COLUMNS = ", ".join("b." + column for column in _ARTICLE_INPUTS)
 # Search vectors cost up to ~1 ms of CPU a row: computed here, before the store lock, so
@@ -216,14 +205,10 @@ def _staging_row(ord_: int, article: Article) -> tuple[Any, ...]:
             f"source {article.source}: article {article.url} has no text_hash; "
             "DedupPipeline must run before the store"
         )
-    return tuple(_without_nul(value) for value in (
-        ord_, article.source, article.url, list(dict.fromkeys([article.url, *article.urls])),
-        article.title, article.authors, article.published_at, article.language,
-        article.site_name, article.description, article.categories, article.tags,
-        article.text, article.text_hash, article.fetched_at,
-        article.url,  # fetched_url: the canonical URL the HTML was extracted under
-        article.encoding, article.html_zlib,
-    ))  # fmt: skip
+    values = {name: getattr(article, name) for name in _STAGED_FIELDS}
+    values["urls"] = list(dict.fromkeys([article.url, *article.urls]))
+    # fetched_url: the canonical URL the HTML was extracted under
+    return tuple(_without_nul(value) for value in (ord_, *values.values(), article.url))
 
 
 def store_articles(

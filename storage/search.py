@@ -23,6 +23,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from newswire.errors import ConfigError
+from newswire.records import ArticleRow, SearchHit, StoredArticle, field_names
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 1000
@@ -74,23 +75,6 @@ class SearchRequest:
     def order(self) -> str:
         """The sort in effect."""
         return self.sort or ("relevance" if self.query else "date")
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One result; snippet marks matches with HIGHLIGHT_START/STOP, rank only by relevance."""
-
-    id: int
-    source: str
-    url: str
-    title: str
-    authors: list[str]
-    published_at: datetime | None
-    language: str | None
-    description: str | None
-    duplicate_of: int | None
-    rank: float | None
-    snippet: str | None
 
 
 @dataclass(frozen=True)
@@ -248,9 +232,9 @@ def where_clause(filters: Filters, plan: QueryPlan | None) -> tuple[sql.Composab
     return sql.SQL(" AND ").join(conditions), params
 
 
-_HIT_COLUMNS = sql.SQL(
-    "a.id, a.source, a.url, a.title, a.authors, a.published_at, a.language, a.description,"
-    " a.duplicate_of"
+# A hit's stored columns; rank and snippet are computed per page.
+_HIT_COLUMNS = sql.SQL(", ").join(
+    sql.SQL("a.") + sql.Identifier(name) for name in field_names(StoredArticle)
 )
 
 
@@ -347,11 +331,13 @@ def search_articles(conn: psycopg.Connection[Any], request: SearchRequest) -> Se
     return SearchPage(hits, next_key)
 
 
-EXPORT_COLUMNS = (
-    "id", "source", "url", "urls", "title", "authors", "published_at", "language", "site_name",
-    "description", "categories", "tags", "text", "duplicate_of", "run_id", "fetched_at",
-    "stored_at",
-)  # fmt: skip
+# Every stored field but the text fingerprint, and every URL that leads to the article.
+EXPORT_COLUMNS = tuple(
+    column
+    for name in field_names(ArticleRow)
+    if name != "text_hash"
+    for column in ((name, "urls") if name == "url" else (name,))
+)
 _EXPORT_SELECT = sql.SQL(", ").join(
     sql.SQL(
         "ARRAY(SELECT u.url FROM article_urls u WHERE u.article_id = a.id"

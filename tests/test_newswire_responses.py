@@ -64,7 +64,8 @@ def test_cursor_is_refused_by_another_search_and_when_tampered() -> None:
 def test_hit_body_makes_the_snippet_safe_html() -> None:
     hit = SearchHit(
         id=1, source="planet", url="http://127.0.0.1:9/a", title="<b>Title</b>", authors=[],
-        published_at=None, language="en", description=None, duplicate_of=None, rank=0.5,
+        published_at=None, language="en", site_name=None, description=None, categories=[],
+        tags=[], duplicate_of=None, rank=0.5,
         snippet=f"x < y {HIGHLIGHT_START}talks{HIGHLIGHT_STOP}",
     )  # fmt: skip
     body = hit_body(hit).model_dump(mode="json")

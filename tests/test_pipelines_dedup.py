@@ -10,7 +10,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Article, Page
+from newswire.records import Article, Page
 from pipelines.dedup import DedupPipeline, fingerprint_text, normalize_text
 
 BASE = 'The mayor said: "It\'s done" - the harbour gate opens in 2027.'

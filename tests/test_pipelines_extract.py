@@ -18,8 +18,8 @@ from scrapy import Request, Spider, signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Article, Page
 from newswire.errors import ConfigError
+from newswire.records import Article, Page
 from pipelines.extract import (
     Extracted,
     ExtractionPool,

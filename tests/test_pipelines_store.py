@@ -11,7 +11,7 @@ import pytest
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Article
+from newswire.records import Article
 from pipelines.store import StorePipeline
 from tests.test_storage_queries import make_article
 

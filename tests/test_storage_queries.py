@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from crawler.items import Article
 from newswire.errors import NewswireError
+from newswire.records import Article
 from storage import queries, runs
 from storage.connection import connect
 from storage.queries import StoreResult, store_articles

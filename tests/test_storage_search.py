@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from crawler.items import Article
 from newswire.errors import ConfigError
+from newswire.records import Article
 from storage.connection import connect
 from storage.queries import articles_per_day, language_counts, store_articles
 from storage.search import (

@@ -14,7 +14,6 @@ from scrapy.http import Request, Response
 
 from crawler import discovery
 from crawler.fetching import KEPT_ENCODING_META
-from crawler.items import Page
 from crawler.runtime import crawl_context
 from crawler.sources import Source
 from crawler.urls import (
@@ -25,6 +24,7 @@ from crawler.urls import (
     looks_like_article,
     resolve_canonical,
 )
+from newswire.records import Page
 
 logger = logging.getLogger(__name__)
 

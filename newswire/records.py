@@ -1,0 +1,138 @@
+"""The records every stage passes on: each field of an article is declared here, once.
+
+This module is the ground of the tree: the crawler, the pipelines, storage, the CLI and the
+API all import it, and it imports none of them. Everything that lists an article's fields
+(the store's staging table, search hits, export columns, the Parquet schema, the API's JSON
+bodies) derives them from these dataclasses with :func:`dataclasses.fields`, so a new field is
+the dataclass, the migration, and the code that fills it.
+
+How the article records share their fields::
+
+    ArticleMetadata            what a page says about itself (title, authors, dates, ...)
+    ├── Article                one extracted page on its way to the store
+    ├── Extracted              (pipelines.extract) what an extraction worker sends back
+    └── StoredArticle          + where it is stored: id, source, url, duplicate_of
+        ├── SearchHit          + rank and snippet: one search result
+        └── ArticleRow         + text, fingerprint and bookkeeping: one articles row
+
+``ArticleKey`` comes last among the bases so that id, source and url lead every stored
+record's fields (dataclasses collect the fields of the last base first). None is frozen: the
+pipelines fill in an Article as it passes (DedupPipeline sets its ``text_hash``), and a
+frozen record cannot share a base with a mutable one.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+
+@dataclass
+class Page:
+    """A fetched candidate article page, before anything has parsed its HTML."""
+
+    source: str
+    url: str  # canonical form of the URL that was requested
+    response_url: str  # where the response came from, after redirects
+    body: bytes = field(repr=False)
+    content_type: str | None  # the Content-Type header, for its charset
+    status: int
+    fetched_at: datetime
+    via: str  # how the URL was found: "feed", "sitemap" or "link"
+    hint_title: str | None = None  # from a feed or news sitemap
+    hint_published: datetime | None = None
+    language_hint: str | None = None
+    # "gzip" when the body is still as the server compressed it: the extraction worker inflates
+    # it and the store keeps that compressed copy (see pipelines.compression).
+    content_encoding: str | None = None
+
+
+@dataclass(kw_only=True)
+class ArticleMetadata:
+    """What a page says about itself, as extraction found it and as it is stored and shown."""
+
+    title: str  # "" when neither the page nor the feed that led to it has one
+    authors: list[str]
+    published_at: datetime | None  # tz-aware
+    language: str | None
+    site_name: str | None
+    description: str | None
+    categories: list[str]
+    tags: list[str]
+
+
+@dataclass(kw_only=True)
+class Article(ArticleMetadata):
+    """One extracted article, ready for deduplication and storage."""
+
+    source: str
+    url: str  # canonical URL: rel=canonical/og:url inside the site, else the requested one
+    urls: list[str]  # every URL that led to this article, canonical one included
+    text: str = field(repr=False)
+    # The raw HTML as fetched, zlib-compressed, so it can be extracted again later.
+    html_zlib: bytes = field(repr=False)
+    encoding: str
+    fetched_at: datetime
+    text_hash: bytes = b""  # set by DedupPipeline: sha256 of the normalised text
+
+
+@dataclass(kw_only=True)
+class ArticleKey:
+    """Where a stored article is: its id, and the source and canonical URL it was stored under."""
+
+    id: int
+    source: str
+    url: str
+
+
+@dataclass(kw_only=True)
+class StoredArticle(ArticleMetadata, ArticleKey):
+    """What every listing of a stored article shows; duplicate_of names its original."""
+
+    duplicate_of: int | None
+
+
+@dataclass(kw_only=True)
+class SearchHit(StoredArticle):
+    """One search result; snippet marks matches with storage.search's HIGHLIGHT_START/STOP,
+    rank is set only in relevance order."""
+
+    rank: float | None
+    snippet: str | None
+
+
+@dataclass(kw_only=True)
+class ArticleRow(StoredArticle):
+    """One articles row; duplicate_of points at the original when the text was seen before."""
+
+    text: str = field(repr=False)
+    text_hash: bytes
+    run_id: int | None
+    fetched_at: datetime
+    stored_at: datetime
+
+
+def field_names(record: type) -> tuple[str, ...]:
+    """A record's field names in declaration order (bases first)."""
+    return tuple(f.name for f in fields(record))
+
+
+@cache
+def field_types(record: type) -> dict[str, Any]:
+    """A record's fields with their annotations resolved to types, for schemas built from it
+    (this module's annotations are strings: ``from __future__ import annotations``)."""
+    hints = typing.get_type_hints(record)
+    return {name: hints[name] for name in field_names(record)}
+
+
+def column_type(annotation: Any) -> tuple[type, bool]:
+    """A field's value type for a column schema, and whether the column is a list of it:
+    ``datetime | None`` is ``(datetime, False)``, ``list[str]`` is ``(str, True)``."""
+    is_list = typing.get_origin(annotation) is list
+    if is_list:
+        annotation = typing.get_args(annotation)[0]
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    return (args[0] if args else annotation), is_list
