@@ -17,12 +17,12 @@ import psycopg
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
-from crawler.process import CrawlOptions, crawl_settings
 from crawler.sources import load_sources
 from crawler.spiders.news import NewsSpider
 from crawler.urls import canonicalize_url, resolve_canonical
 from pipelines.dedup import fingerprint_text
 from pipelines.extract import ExtractOptions, Rejection, extract_article
+from scheduler.inprocess import CrawlOptions, crawl_settings
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,9 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-
 from crawler.urls import host_key, is_allowed
 from newswire.errors import ConfigError
+from newswire.schedule import DURATION_HINT, Schedule, ScheduleError, parse_duration, parse_schedule
 
 T = TypeVar("T")
 
@@ -40,21 +39,6 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _DOMAIN = re.compile(
     r"(?:(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_-]+|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?"
 )
-_DURATION = re.compile(
-    r"(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?",
-    re.IGNORECASE,
-)
-_EVERY = re.compile(r"every\s+(.+)", re.IGNORECASE)
-_DURATION_HINT = "write a number and a unit, e.g. 45s, 15m, 2h, 1d or 1h30m"
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a source is crawled: a 5-field cron expression or a fixed interval, plus jitter."""
-
-    cron: str | None
-    interval: timedelta | None
-    jitter: timedelta | None
 
 
 @dataclass(frozen=True)
@@ -85,24 +69,6 @@ class Source:
     limits: Limits
     settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
     enabled: bool = True
-
-
-def parse_duration(text: str) -> timedelta:
-    """Read "45s", "15m", "2h", "1d" or "1h30m": durations in config read the same everywhere."""
-    duration = _duration(text)
-    if duration is None:
-        raise ConfigError(f"invalid duration {text!r}: {_DURATION_HINT}")
-    return duration
-
-
-def _duration(text: str) -> timedelta | None:
-    match = _DURATION.fullmatch(text.strip())
-    if match is None or not any(match.groupdict().values()):
-        return None
-    amounts = {unit: int(value or 0) for unit, value in match.groupdict().items()}
-    return timedelta(
-        days=amounts["d"], hours=amounts["h"], minutes=amounts["m"], seconds=amounts["s"]
-    )
 
 
 def _is_http_url(url: str) -> bool:
@@ -197,9 +163,13 @@ class _Table:
         text = self.typed(key, str, '"30m"')
         if text is None:
             return None
-        duration = _duration(text)
-        if duration is None or (positive and duration <= timedelta(0)):
-            raise self.fail(key, f"has the bad duration {text!r}", _DURATION_HINT)
+        bad = self.fail(key, f"has the bad duration {text!r}", DURATION_HINT)
+        try:
+            duration = parse_duration(text)
+        except ConfigError:
+            raise bad from None
+        if positive and duration <= timedelta(0):
+            raise bad
         return duration
 
     def number(self, key: str, default: int, minimum: int) -> int:
@@ -218,21 +188,10 @@ def _schedule(table: _Table) -> Schedule | None:
         if jitter is not None:
             raise table.fail("jitter", "is set without a schedule", "add schedule or drop jitter")
         return None
-    if every := _EVERY.fullmatch(text.strip()):
-        interval = _duration(every.group(1))
-        if interval is None or interval <= timedelta(0):
-            raise table.fail("schedule", f"has the bad interval {text!r}", _DURATION_HINT)
-        return Schedule(cron=None, interval=interval, jitter=jitter)
     try:
-        CronTrigger.from_crontab(text, timezone="UTC")
-    except ValueError as exc:
-        reason = " ".join(str(exc).split())
-        raise table.fail(
-            "schedule",
-            f"has the bad cron {text!r} ({reason})",
-            'use 5 cron fields like "*/30 * * * *" or "every 30m"',
-        ) from exc
-    return Schedule(cron=" ".join(text.split()), interval=None, jitter=jitter)
+        return parse_schedule(text, jitter)
+    except ScheduleError as exc:
+        raise table.fail("schedule", exc.problem, exc.fix) from exc
 
 
 def _limits(data: object, where: str) -> Limits:

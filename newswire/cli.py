@@ -51,7 +51,7 @@ from storage.search import (
 )
 
 if TYPE_CHECKING:
-    from crawler.process import CrawlOptions, Progress
+    from scheduler.inprocess import CrawlOptions, Progress
 
 # Commands import what only they need when they run: `newswire crawl` starts without pydantic
 # and the sample site (a re-crawl is mostly start-up), the scheduler and the queries without
@@ -105,7 +105,7 @@ def crawl(
     chosen = [s.name for s in select_sources(sources, names, origin=str(config.sources_path))]
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    from crawler.process import CrawlOptions
+    from scheduler.inprocess import CrawlOptions
 
     options = CrawlOptions(max_pages=max_pages, since=since, extract_fast=fast)
     failed = crawl_and_report(config, chosen, options)
@@ -115,7 +115,7 @@ def crawl(
 
 def crawl_and_report(config: Config, names: list[str], options: CrawlOptions) -> int:
     """Run the crawls with a live table, print the summary; returns how many runs failed."""
-    from crawler.process import crawl_settings, run_crawls
+    from scheduler.inprocess import crawl_settings, run_crawls
 
     database_url = database_ready(resolve_database_url(config))
     settings = crawl_settings(database_url, config.sources_path, options, data_dir=config.data_dir)
@@ -153,9 +153,9 @@ def sources(config: Config) -> None:
 @click.pass_obj
 def demo(config: Config, serve: bool) -> None:
     """Serve the sample news site, crawl it into the embedded database, show the result."""
-    from crawler.process import CrawlOptions
     from newswire.demo import prepare_demo, report_demo, serve_forever
     from newswire.samplesite import build_site, start_site
+    from scheduler.inprocess import CrawlOptions
 
     if serve:
         serve_forever(console)

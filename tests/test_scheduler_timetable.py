@@ -1,4 +1,4 @@
-"""The timetable: crontab days, triggers, and jobs synced with sources.toml in PostgreSQL."""
+"""The timetable: jobs synced with sources.toml in PostgreSQL, firing the queue."""
 
 from __future__ import annotations
 
@@ -10,72 +10,11 @@ import psycopg
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import create_engine
 
-from crawler.sources import Schedule, parse_sources
-from newswire.errors import ConfigError
+from crawler.sources import parse_sources
 from scheduler import timetable
-from scheduler.timetable import (
-    crontab_weekdays,
-    fire_schedule,
-    schedule_trigger,
-    set_run_queuer,
-    sync_jobs,
-)
-
-ALL_DAYS = "sun,mon,tue,wed,thu,fri,sat"
-
-
-@pytest.mark.parametrize(
-    ("field", "days"),
-    [
-        ("*", "*"),
-        ("0", "sun"),
-        ("7", "sun"),
-        ("1", "mon"),
-        ("1-5", "mon,tue,wed,thu,fri"),
-        ("0-6", ALL_DAYS),
-        ("*/2", "sun,tue,thu,sat"),
-        ("5-7", "sun,fri,sat"),
-        ("sat,sun", "sun,sat"),
-        ("mon-fri/2", "mon,wed,fri"),
-        ("1/3", "sun,mon,thu"),
-        ("SUN", "sun"),
-    ],
-)
-def test_crontab_weekdays_count_sunday_as_zero(field: str, days: str) -> None:
-    assert crontab_weekdays(field) == days
-
-
-@pytest.mark.parametrize("field", ["8", "funday", "5-1", "*/0", "1/x"])
-def test_crontab_weekdays_refuse_nonsense(field: str) -> None:
-    with pytest.raises(ConfigError, match="cron day-of-week"):
-        crontab_weekdays(field)
-
-
-@pytest.mark.parametrize(
-    ("cron", "now", "expected"),
-    [
-        ("0 9 * * 1", datetime(2025, 3, 2, 12, tzinfo=UTC), datetime(2025, 3, 3, 9, tzinfo=UTC)),
-        ("30 6 * * 0", datetime(2025, 3, 3, tzinfo=UTC), datetime(2025, 3, 9, 6, 30, tzinfo=UTC)),
-        ("*/15 * * * *", datetime(2025, 3, 3, 10, 1, tzinfo=UTC),
-         datetime(2025, 3, 3, 10, 15, tzinfo=UTC)),
-    ],
-)  # fmt: skip
-def test_cron_schedules_fire_in_utc_like_crontab(
-    cron: str, now: datetime, expected: datetime
-) -> None:
-    trigger = schedule_trigger(Schedule(cron=cron, interval=None, jitter=None))
-    assert trigger.get_next_fire_time(None, now) == expected
-
-
-def test_interval_schedules_carry_their_jitter() -> None:
-    schedule = Schedule(cron=None, interval=timedelta(minutes=90), jitter=timedelta(seconds=30))
-    trigger = schedule_trigger(schedule)
-    assert isinstance(trigger, IntervalTrigger)
-    assert trigger.interval == timedelta(minutes=90)
-    assert trigger.jitter == 30
+from scheduler.timetable import fire_schedule, set_run_queuer, sync_jobs
 
 
 def _sources(**schedules: str | None) -> Any:
@@ -111,7 +50,7 @@ def test_sync_adds_changes_and_removes_jobs_and_keeps_unchanged_ones(
 ) -> None:
     scheduler = stored_timetable
     first = sync_jobs(
-        scheduler, _sources(a="every 1h", b="0 6 * * *", c=None, d="disabled"), grace=600
+        scheduler, _sources(a="every 1h", b="0 6 * * 7", c=None, d="disabled"), grace=600
     )
     assert (first.added, first.changed, first.removed) == (("a", "b"), (), ())
     jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -120,16 +59,19 @@ def test_sync_adds_changes_and_removes_jobs_and_keeps_unchanged_ones(
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 600)
     assert jobs["source:a"].args == ("a",)
     assert jobs["source:a"].func is fire_schedule
+    assert jobs["source:b"].name == "b: 0 6 * * 7"
+    wednesday, sunday = datetime(2025, 3, 5, tzinfo=UTC), datetime(2025, 3, 9, 6, tzinfo=UTC)
+    assert jobs["source:b"].trigger.get_next_fire_time(None, wednesday) == sunday
     stored = dict(db.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall())
 
-    same = sync_jobs(scheduler, _sources(a="every 1h", b="0 6 * * *"), grace=600)
+    same = sync_jobs(scheduler, _sources(a="every 1h", b="0 6 * * 7"), grace=600)
     assert (same.added, same.changed, same.removed) == ((), (), ())
     assert dict(db.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall()) == stored
 
     moved = sync_jobs(scheduler, _sources(a="every 2h", e="every 5m"), grace=600)
     assert (moved.added, moved.changed, moved.removed) == (("e",), ("a",), ("b",))
     job_a = scheduler.get_job("source:a")
-    assert job_a.name == "a: every 2:00:00"
+    assert job_a.name == "a: every 2h"
     assert job_a.trigger.interval == timedelta(hours=2)
 
     regraced = sync_jobs(scheduler, _sources(a="every 2h", e="every 5m"), grace=60)

@@ -1,7 +1,10 @@
-"""Run crawls of several sources in this process, reporting live progress.
+"""Run crawls of several sources in this process, on one reactor, reporting live progress.
 
 The CLI's ``crawl`` and ``demo`` commands use this; the scheduler instead starts
-``scrapy crawl news`` in a subprocess per run (Scrapy's reactor cannot be restarted).
+``scrapy crawl news`` in a subprocess per run (Scrapy's reactor cannot be restarted). It sits
+on the scheduler floor, not in ``crawler/``, because it wires the crawl to a later stage's
+resource (the extraction pool of ``pipelines/``); long-lived workers that run many crawls on
+one reactor will grow from it.
 """
 
 from __future__ import annotations
