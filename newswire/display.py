@@ -14,7 +14,7 @@ from storage.queries import ArticleRow, SourceSummary
 from storage.runs import RunRow
 
 if TYPE_CHECKING:
-    from crawler.process import Progress
+    from scheduler.inprocess import Progress
 
 
 def progress_table(rows: Sequence[Progress]) -> Table:
