@@ -56,6 +56,23 @@ class Schedule:
     interval: timedelta | None
     jitter: timedelta | None
 
+    def describe(self) -> str:
+        """The schedule as sources.toml spells it ("*/30 * * * *", "every 15m"), jitter after:
+        the one text the CLI, the API and the scheduler show."""
+        when = self.cron or f"every {_spell_duration(self.interval or timedelta(0))}"
+        return f"{when}, jitter {_spell_duration(self.jitter)}" if self.jitter else when
+
+
+def _spell_duration(duration: timedelta) -> str:
+    """A duration as parse_duration reads it: 90 minutes is "1h30m"."""
+    seconds = int(duration.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"
+
 
 @dataclass(frozen=True)
 class Limits:
