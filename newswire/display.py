@@ -179,13 +179,13 @@ def render(console: Console, *renderables: RenderableType) -> None:
     rich would fit them to 80 columns and break words inside cells ("succ / eede / d"), and on
     a terminal too narrow, print them folded instead: the title, then one block of
     ``column: value`` lines per row, each line whole; a blank line between blocks."""
-    for renderable in renderables:
+    for index, renderable in enumerate(renderables):
+        if index:
+            console.print()
         if console.is_terminal and _fits(console, renderable):
             console.print(renderable)
         else:
             console.print(_folded(renderable), markup=False, highlight=False, soft_wrap=True)
-        if renderable is not renderables[-1]:
-            console.print()
 
 
 def _fits(console: Console, renderable: RenderableType) -> bool:
