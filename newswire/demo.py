@@ -10,14 +10,12 @@ from __future__ import annotations
 import signal
 import threading
 
-import psycopg
-from psycopg import sql
 from rich.console import Console
 
 from newswire.config import Config
-from newswire.display import articles_table
+from newswire.display import articles_table, render
 from newswire.samplesite import RunningSite, build_site, start_site
-from storage.connection import connect, database_ready, describe_url, replace_dbname
+from storage.connection import connect, database_ready, describe_url, recreate_database
 from storage.embedded import ensure_embedded
 from storage.queries import count_articles, recent_articles
 
@@ -27,12 +25,7 @@ DEMO_DATABASE = "newswire_demo"
 def demo_database(config: Config) -> str:
     """A fresh, empty demo database on DATABASE_URL's server or the embedded one."""
     server_url = config.database_url or ensure_embedded(config.embedded_data_dir)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DEMO_DATABASE))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEMO_DATABASE)))
-    return database_ready(replace_dbname(server_url, DEMO_DATABASE))
+    return database_ready(recreate_database(server_url, DEMO_DATABASE))
 
 
 def prepare_demo(config: Config, site: RunningSite) -> Config:
@@ -50,7 +43,8 @@ def report_demo(config: Config, console: Console, outlets: int) -> None:
     with connect(config.database_url) as conn:
         total = count_articles(conn, include_duplicates=True)
         duplicates = total - count_articles(conn)
-        console.print(articles_table(recent_articles(conn, limit=8), title="a few stored articles"))
+        stored = recent_articles(conn, limit=8)
+    render(console, articles_table(stored, title="a few stored articles"))
     console.print(
         f"[bold green]stored {total} articles[/] from {outlets} outlets "
         f"({duplicates} of them recorded as a duplicate of another outlet's copy) "

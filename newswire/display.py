@@ -1,4 +1,5 @@
-"""Terminal rendering with rich: progress, run summaries, sources and articles."""
+"""Terminal rendering with rich: progress, run summaries, sources and articles, and the one
+way every table reaches the screen, a pipe or a log (:func:`render`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -60,7 +63,7 @@ def runs_table(runs: Iterable[RunRow], title: str = "runs") -> Table:
             run.source,
             run.trigger,
             _status(run.status),
-            _when(run.started_at),
+            format_when(run.started_at),
             _duration(run.started_at, run.finished_at),
             str(stats.get("pages_fetched", "")),
             str(stats.get("articles_stored", "")),
@@ -88,16 +91,15 @@ def sources_table(sources: Iterable[Source], summaries: Mapping[str, SourceSumma
         table.add_column(column, overflow="fold")
     for source in sources:
         summary = summaries.get(source.name)
-        schedule = source.schedule
         table.add_row(
             source.name + ("" if source.enabled else " (disabled)"),
             source.home,
-            (schedule.cron or f"every {schedule.interval}") if schedule else "-",
+            source.schedule.describe() if source.schedule else "-",
             str(summary.articles if summary else 0),
             str(summary.duplicates if summary else 0),
             str(summary.last_run_id or "-") if summary else "-",
             _status(summary.last_run_status) if summary and summary.last_run_status else "-",
-            _when(summary.last_run_finished_at) if summary else "-",
+            format_when(summary.last_run_finished_at) if summary else "-",
         )
     return table
 
@@ -111,7 +113,7 @@ def articles_table(articles: Iterable[ArticleRow], title: str = "articles") -> T
         table.add_row(
             str(article.id),
             article.source,
-            _when(article.published_at),
+            format_when(article.published_at),
             article.language or "",
             article.title + (f" (copy of {article.duplicate_of})" if article.duplicate_of else ""),
             ", ".join(article.authors),
@@ -131,7 +133,8 @@ def _status(status: str | None) -> str:
     return f"[{colour}]{status}[/]" if colour else (status or "")
 
 
-def _when(moment: datetime | None) -> str:
+def format_when(moment: datetime | None) -> str:
+    """A time in tables: to the minute, "-" when there is none."""
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
@@ -164,3 +167,65 @@ def run_details(run: RunRow) -> Table:
         table.add_row(key.replace("_", " "), Text(str(value)))
     table.add_row("error", Text(run.error or "-"))
     return table
+
+
+# ---------------------------------------------------------------- printing
+
+_UNBOUNDED = 100_000  # columns: wide enough to measure any table unclamped
+
+
+def render(console: Console, *renderables: RenderableType) -> None:
+    """Print tables as tables on a terminal wide enough for them. In a pipe or a log, where
+    rich would fit them to 80 columns and break words inside cells ("succ / eede / d"), and on
+    a terminal too narrow, print them folded instead: the title, then one block of
+    ``column: value`` lines per row, each line whole; a blank line between blocks."""
+    for index, renderable in enumerate(renderables):
+        if index:
+            console.print()
+        if console.is_terminal and _fits(console, renderable):
+            console.print(renderable)
+        else:
+            console.print(_folded(renderable), markup=False, highlight=False, soft_wrap=True)
+
+
+def _fits(console: Console, renderable: RenderableType) -> bool:
+    """Whether the renderable fits the terminal without breaking a word (a table's minimum
+    width is its longest word per column)."""
+    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    unbounded = console.options.update_width(_UNBOUNDED)  # rich clamps to the width it is given
+    return all(Measurement.get(console, unbounded, part).minimum <= console.width for part in parts)
+
+
+def _folded(renderable: RenderableType) -> str:
+    """The plain text of a renderable, with tables folded to ``column: value`` lines."""
+    if isinstance(renderable, Group):
+        return "\n\n".join(_folded(part) for part in renderable.renderables)
+    if not isinstance(renderable, Table):
+        return _plain(renderable)
+    rows = zip(*(column.cells for column in renderable.columns), strict=True)
+    if renderable.show_header:
+        headers = [_plain(column.header) for column in renderable.columns]
+        blocks = ["\n".join(_pairs(zip(headers, row, strict=True))) for row in rows]
+    else:  # a field / value listing is one block already
+        blocks = ["\n".join(_pairs((key, value) for key, value, *_ in rows))]
+    title = [_plain(renderable.title)] if renderable.title else []
+    return "\n\n".join(title + [block for block in blocks if block])
+
+
+def _pairs(cells: Iterable[tuple[RenderableType, RenderableType]]) -> Iterable[str]:
+    """``key: value`` lines for the non-empty cells; a value's own lines indented under it."""
+    for key, cell in cells:
+        value = _plain(cell)
+        if value:
+            yield f"{_plain(key)}: " + value.replace("\n", "\n  ")
+
+
+def _plain(cell: RenderableType) -> str:
+    """What a cell says, without styles: strings in tables are rich markup."""
+    if isinstance(cell, Group):
+        return "\n".join(_plain(part) for part in cell.renderables)
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        return Text.from_markup(cell).plain
+    raise TypeError(f"cannot print a {type(cell).__name__} outside a terminal")

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -115,14 +116,19 @@ def article_body(
 
 
 def _fingerprint(request: SearchRequest) -> str:
-    """Ties a cursor to the search it came from, so it cannot resume a different one."""
-    f = request.filters
-    parts = [
-        request.query, request.order, sorted(f.sources), f.language,
-        f.since.isoformat() if f.since else None, f.until.isoformat() if f.until else None,
-        f.author, f.include_duplicates,
-    ]  # fmt: skip
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+    """Ties a cursor to the search it came from, so it cannot resume a different one; every
+    field of Filters is in it (read from the dataclass), so a new filter cannot be missed."""
+    filters = {**asdict(request.filters), "sources": sorted(request.filters.sources)}
+    parts = {"query": request.query, "order": request.order, "filters": filters}
+    raw = json.dumps(parts, sort_keys=True, default=_plain)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _plain(value: object) -> str:
+    """Filter values JSON does not know (datetimes) as ISO text."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"a filter of type {type(value).__name__} needs a cursor encoding")
 
 
 def encode_cursor(request: SearchRequest, key: PageKey) -> str:

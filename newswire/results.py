@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from newswire.display import format_when
 from newswire.records import ArticleRow, SearchHit, field_names
 from newswire.responses import article_body, hit_body
 from storage.queries import ArticleCopy, DayCount, LanguageCount, SourceSummary
@@ -60,10 +61,6 @@ def highlighted(raw: str, style: str = "bold yellow") -> Text:
     return text
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
-
-
 def hits_table(hits: Iterable[SearchHit], title: str) -> Table:
     """Search results: id, source, date, language, then title over its snippet."""
     table = Table(title=title, title_justify="left", show_lines=True)
@@ -76,7 +73,7 @@ def hits_table(hits: Iterable[SearchHit], title: str) -> Table:
             heading.append(f" (copy of {hit.duplicate_of})", style="dim")
         body = highlighted(hit.snippet) if hit.snippet else Text(hit.description or "", "dim")
         table.add_row(
-            str(hit.id), Text(hit.source), _when(hit.published_at), hit.language or "-",
+            str(hit.id), Text(hit.source), format_when(hit.published_at), hit.language or "-",
             Group(heading, body),
         )  # fmt: skip
     return table
@@ -165,6 +162,6 @@ def totals_table(summaries: Mapping[str, SourceSummary]) -> Table:
     for s in summaries.values():
         table.add_row(
             Text(s.source), str(s.articles), str(s.duplicates), str(s.last_run_id or "-"),
-            s.last_run_status or "-", _when(s.last_run_finished_at),
+            s.last_run_status or "-", format_when(s.last_run_finished_at),
         )  # fmt: skip
     return table

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -86,17 +87,32 @@ def connect(url: str, **kw: Any) -> psycopg.Connection[Any]:
         ) from exc
 
 
-def open_pool(url: str, *, min_size: int = 1, max_size: int = 4) -> ConnectionPool:
-    """A pool of autocommit connections, checked on checkout; fails fast like connect()."""
+def open_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    statement_timeout_ms: int | None = None,
+    name: str = "newswire",
+) -> ConnectionPool:
+    """A pool of autocommit connections, checked on checkout; fails fast like connect().
+
+    A statement_timeout bounds every statement on the pool's connections (a server that
+    answers requests must not let one search hold a connection for minutes); name shows in
+    the pool's log lines.
+    """
     connect(url).close()
+    kwargs: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "autocommit": True}
+    if statement_timeout_ms is not None:
+        kwargs["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     pool: ConnectionPool = ConnectionPool(
         url,
         min_size=min_size,
         max_size=max_size,
-        kwargs={"connect_timeout": CONNECT_TIMEOUT, "autocommit": True},
+        kwargs=kwargs,
         check=ConnectionPool.check_connection,
         open=False,
-        name="newswire",
+        name=name,
     )
     try:
         pool.open(wait=True, timeout=2 * CONNECT_TIMEOUT)
@@ -115,3 +131,27 @@ def database_ready(url: str) -> str:
     if applied:
         logger.info("applied migrations %s to %s", ", ".join(applied), describe_url(url))
     return url
+
+
+def ready_database(config: Config) -> str:
+    """The URL of config's database, reachable and migrated: what every command that reads
+    or writes the corpus opens."""
+    return database_ready(resolve_database_url(config))
+
+
+def ping(conn: psycopg.Connection[Any]) -> None:
+    """One round trip: raises psycopg.OperationalError when the server does not answer."""
+    conn.execute("SELECT 1")
+
+
+# ---------------------------------------------------------------- databases on one server
+
+
+def recreate_database(server_url: str, dbname: str) -> str:
+    """Drop dbname on the server of server_url (closing its sessions) and create it empty;
+    returns its URL. For databases newswire owns outright, like the demo's."""
+    with connect(server_url) as conn:
+        name = sql.Identifier(dbname)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return replace_dbname(server_url, dbname)

@@ -459,3 +459,18 @@ def run_durations(conn: psycopg.Connection[Any], bounds: Sequence[float]) -> lis
         RunDurations(source, [int(n) for n in counts], int(total), float(seconds or 0.0))
         for source, counts, total, seconds in rows
     ]
+
+
+# ---------------------------------------------------------------- finding one article
+
+
+def find_article(conn: psycopg.Connection[Any], ref: int | Sequence[str]) -> ArticleRow | None:
+    """An article by id, or by the first of some URLs that leads to one: `newswire show`
+    takes either, and tries a URL canonical first, then as the user typed it."""
+    if isinstance(ref, int):
+        return get_article(conn, ref)
+    for url in ref:
+        article_id = article_id_for_url(conn, url)
+        if article_id is not None:
+            return get_article(conn, article_id)
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -20,10 +21,11 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from newswire.errors import NewswireError
+from newswire.runstatus import RunStatus
 from storage.migrate import LOCK_NAMESPACE
 
 RUN_TRIGGERS = ("cli", "schedule", "manual", "api", "demo")
-FINAL_STATUSES = ("succeeded", "failed", "interrupted", "cancelled")
+_FINAL_TEXT = ", ".join(RunStatus.finals())
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def create_run(
         raise NewswireError(
             f"crawl run for {source}: trigger {trigger!r} is not one of {RUN_TRIGGERS}"
         )
-    if status not in ("queued", "running"):
+    if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise NewswireError(f"crawl run for {source}: a new run is queued or running, not {status}")
     with conn.transaction():
         row = conn.execute(
@@ -105,8 +107,8 @@ def finish_run(
     error: str | None,
 ) -> None:
     """Close a run with its final status, its crawl stats and the error that ended it."""
-    if status not in FINAL_STATUSES:
-        raise NewswireError(f"crawl run {run_id}: {status!r} is not one of {FINAL_STATUSES}")
+    if not RunStatus.is_final(status):
+        raise NewswireError(f"crawl run {run_id}: {status!r} is not one of {_FINAL_TEXT}")
     payload = Jsonb(stats, dumps=lambda obj: json.dumps(obj, default=_json_default))
     with conn.transaction():
         cur = conn.execute(
@@ -328,8 +330,8 @@ def end_run(
 ) -> bool:
     """Close a run its own process could not close (died, timed out, never started), keeping
     its stats; only from the given statuses, and only the process pid's run when given."""
-    if status not in FINAL_STATUSES:
-        raise NewswireError(f"crawl run {run_id}: {status!r} is not one of {FINAL_STATUSES}")
+    if not RunStatus.is_final(status):
+        raise NewswireError(f"crawl run {run_id}: {status!r} is not one of {_FINAL_TEXT}")
     cur = conn.execute(
         "UPDATE crawl_runs SET status = %s, error = %s, finished_at = now()"
         " WHERE id = %s AND status = ANY(%s) AND (%s::int4 IS NULL OR pid = %s)",
@@ -372,7 +374,7 @@ def request_cancel(conn: psycopg.Connection[Any], run_id: int) -> str:
         if row is None:
             raise NewswireError(f"run {run_id} does not exist: see `newswire runs`", exit_code=2)
         status = row[0]
-        if status in FINAL_STATUSES:
+        if RunStatus.is_final(status):
             raise NewswireError(f"run {run_id} already {status}: there is nothing to cancel")
         alive_row = conn.execute(
             "SELECT " + _RUN_ALIVE + " FROM crawl_runs r WHERE r.id = %s", [run_id]
@@ -394,3 +396,21 @@ def request_cancel(conn: psycopg.Connection[Any], run_id: int) -> str:
             outcome = "cancelled"
         notify_runs(conn, f"cancel {run_id}")
     return outcome
+
+
+# ---------------------------------------------------------------- waiting for a run to end
+
+
+def wait_for_end(
+    conn: psycopg.Connection[Any], run_id: int, timeout: float, *, poll: float = 0.2
+) -> RunRow | None:
+    """The run once it is final, or None when it is still going after timeout seconds: a
+    cancelled crawl closes at its next check, so `newswire cancel` waits for it here."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = get_run(conn, run_id)
+        if run is not None and RunStatus.is_final(run.status):
+            return run
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(poll)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from newswire.errors import ConfigError
+from newswire.errors import ConfigError, did_you_mean
 from newswire.records import ArticleRow, SearchHit, StoredArticle, field_names
 
 MAX_QUERY_CHARS = 1000
@@ -388,3 +388,75 @@ def known_sources(conn: psycopg.Connection[Any], names: Sequence[str]) -> set[st
         [list(names)],
     )
     return {row[0] for row in rows}
+
+
+# ---------------------------------------------------------------- the query front
+# One parser for the filters the CLI's options and the API's query parameters carry, so both
+# faces refuse the same input with the same one-line error.
+
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")  # what sources.toml accepts, bounded
+# Distinct sources by skipping through articles_source_newest_idx: one probe per source.
+_STORED_SOURCES = """
+WITH RECURSIVE s(name) AS (
+    SELECT min(source) FROM articles
+    UNION ALL
+    SELECT (SELECT min(a.source) FROM articles a WHERE a.source > s.name)
+    FROM s WHERE s.name IS NOT NULL)
+SELECT name FROM s WHERE name IS NOT NULL
+"""
+
+
+def stored_source_names(conn: psycopg.Connection[Any]) -> list[str]:
+    """Every source with stored articles, in name order (cheap at any corpus size)."""
+    return [row[0] for row in conn.execute(_STORED_SOURCES)]
+
+
+def parse_filters(
+    conn: psycopg.Connection[Any],
+    *,
+    sources: Sequence[str] = (),
+    lang: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    author: str | None = None,
+    duplicates: bool = False,
+    configured: Callable[[], Iterable[str]] = tuple,
+    prefix: str = "",
+) -> Filters:
+    """The Filters of a search from what the CLI's options and the API's query parameters
+    carry, every value checked, so both faces accept and refuse the same input with the same
+    one-line ConfigError. ``configured`` returns the sources file's names and is called only
+    when sources are named; ``prefix`` spells option names in messages ("--" on the CLI)."""
+    names = tuple(dict.fromkeys(sources))
+    filters = Filters(
+        sources=names,
+        language=check_language(lang) if lang is not None else None,
+        since=parse_when(since, name=f"{prefix}since") if since is not None else None,
+        until=parse_when(until, name=f"{prefix}until", end=True) if until is not None else None,
+        author=(author or "").replace("\x00", "").strip() or None,
+        include_duplicates=duplicates,
+    )
+    if names:
+        _check_sources(conn, names, configured)
+    return filters
+
+
+def _check_sources(
+    conn: psycopg.Connection[Any], names: Sequence[str], configured: Callable[[], Iterable[str]]
+) -> None:
+    """Refuse a source neither configured nor among stored articles, naming the closest."""
+    try:
+        known = set(configured())
+    except ConfigError:  # a broken sources file: stored articles still name their sources
+        known = set()
+    wanted = [name for name in names if name not in known]
+    if not wanted:
+        return
+    stored = known_sources(conn, [name for name in wanted if SOURCE_NAME.fullmatch(name)])
+    unknown = [name for name in wanted if name not in stored]
+    if unknown:
+        hint = did_you_mean(unknown[0], known.union(stored_source_names(conn)))
+        raise ConfigError(
+            f"unknown source {unknown[0]!r}: no configured source or stored article has that "
+            f"name{hint or ': list them with `newswire sources` or GET /sources'}"
+        )

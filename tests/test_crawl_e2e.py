@@ -228,9 +228,19 @@ def test_sources_lists_counts_and_last_runs(crawled_corpus: Corpus) -> None:
     for article in expected_articles(crawled_corpus.truth).values():
         if not article["duplicate_of"]:
             originals[article["outlet"]] = originals.get(article["outlet"], 0) + 1
+    listed = {row["source"]: row for row in folded_rows(done.stdout)}  # piped: key: value rows
     for outlet, count in originals.items():
-        line = next(line for line in done.stdout.splitlines() if f" {outlet} " in line)
-        assert f" {count} " in line and "succeeded" in line
+        assert listed[outlet]["articles"] == str(count) and listed[outlet]["status"] == "succeeded"
+
+
+def folded_rows(stdout: str) -> list[dict[str, str]]:
+    """The rows of a table the CLI printed to a pipe: blocks of `column: value` lines."""
+    blocks = (block.splitlines() for block in stdout.split("\n\n"))
+    return [
+        dict(line.split(": ", 1) for line in block)
+        for block in blocks
+        if block and all(": " in line for line in block)
+    ]
 
 
 # ---------------------------------------------------------------- failures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 
 import pytest
@@ -71,3 +72,27 @@ def test_hit_body_makes_the_snippet_safe_html() -> None:
     body = hit_body(hit).model_dump(mode="json")
     assert body["snippet"] == "x &lt; y <mark>talks</mark>"
     assert body["title"] == "<b>Title</b>"  # fields other than the snippet are data, not HTML
+
+
+# Each Filters field with a value other than its default: the fingerprint must see every one.
+OTHER_VALUES = {
+    "sources": ("planet",),
+    "language": "de",
+    "since": datetime(2024, 5, 1, tzinfo=UTC),
+    "until": datetime(2024, 6, 1, tzinfo=UTC),
+    "author": "reyes",
+    "include_duplicates": True,
+}
+
+
+def test_a_cursor_is_refused_when_any_filter_differs() -> None:
+    assert set(OTHER_VALUES) == {f.name for f in fields(Filters)}, "a new filter needs a value"
+    request = SearchRequest("border", sort="date")
+    token = encode_cursor(request, PageKey(id=9))
+    for name, value in OTHER_VALUES.items():
+        other = SearchRequest("border", replace(Filters(), **{name: value}), "date")
+        with pytest.raises(ConfigError, match="cursor is not valid"):
+            decode_cursor(other, token)
+    same_sources = SearchRequest("border", Filters(sources=("b", "a")), "date")
+    reordered = SearchRequest("border", Filters(sources=("a", "b")), "date")
+    assert decode_cursor(reordered, encode_cursor(same_sources, PageKey(id=9))) == PageKey(id=9)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from newswire.config import Config
@@ -122,6 +123,15 @@ def test_open_pool_serves_autocommit_connections(database_url: str) -> None:
             assert conn.autocommit
             assert conn.execute("SELECT 2").fetchone() == (2,)
         assert pool.get_stats()["pool_size"] >= 1
+    finally:
+        pool.close()
+
+
+def test_open_pool_bounds_every_statement(database_url: str) -> None:
+    pool = open_pool(database_url, max_size=1, statement_timeout_ms=50, name="newswire-test")
+    try:
+        with pool.connection() as conn, pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(2)")
     finally:
         pool.close()
 

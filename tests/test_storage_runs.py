@@ -72,3 +72,11 @@ def test_list_runs_newest_first_with_filters(db: Conn) -> None:
 
 
 # ---------------------------------------------------------------- storing
+
+
+def test_wait_for_end_returns_the_final_run_or_none_in_time(db: Conn) -> None:
+    running = runs.create_run(db, "alpha", "cli", pid=1)
+    assert runs.wait_for_end(db, running, 0.3, poll=0.05) is None
+    runs.finish_run(db, running, "cancelled", {}, "cancelled while running")
+    ended = runs.wait_for_end(db, running, 0)
+    assert ended is not None and ended.status == "cancelled"

@@ -31,6 +31,7 @@ from storage.search import (
     clean_query,
     count_matching,
     group_queries,
+    parse_filters,
     parse_when,
     search_articles,
     search_sql,
@@ -368,3 +369,57 @@ def test_store_and_trigger_fill_search_vectors(db: Conn) -> None:
     assert [h.title for h in hits] == ["Mot"]
     configs = {r[0] for r in db.execute("SELECT config::text FROM search_configs")}
     assert {"german", "simple"} <= configs
+
+
+# ---------------------------------------------------------------- parse_filters, the query front
+
+
+def test_parse_filters_reads_every_value(conn: Conn) -> None:
+    filters = parse_filters(
+        conn, sources=["planet", "europa", "planet"], lang="EN", since="2024-05-01",
+        until="2024-05-31", author=" reyes\x00 ", duplicates=True, configured=lambda: ["planet"],
+    )  # fmt: skip
+    assert filters == Filters(
+        sources=("planet", "europa"),  # europa is not configured here, but has stored articles
+        language="en",
+        since=datetime(2024, 5, 1, tzinfo=UTC),
+        until=datetime(2024, 6, 1, tzinfo=UTC),  # a bare --until date includes that day
+        author="reyes",
+        include_duplicates=True,
+    )
+    assert parse_filters(conn) == Filters()
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"since": "last week"}, "--since 'last week' is not a date"),
+        ({"until": "2024-02-30"}, "--until '2024-02-30' is not a date"),
+        ({"lang": "english please"}, "not a language code"),
+        ({"sources": ["plnet"]}, "unknown source 'plnet': no configured source or stored article "
+         "has that name; did you mean 'planet'?"),
+        ({"sources": ["qqqqq"]}, "has that name: list them with `newswire sources`"),
+        ({"sources": ["planet\x00'; DROP TABLE articles"]}, "unknown source"),
+    ],
+)  # fmt: skip
+def test_parse_filters_refuses_in_one_line(conn: Conn, given: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_filters(conn, **given, configured=lambda: ["meridian"], prefix="--")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_unknown_source_names_the_closest_not_all(conn: Conn) -> None:
+    many = [f"outlet-{n:03}" for n in range(307)]
+    with pytest.raises(ConfigError) as info:
+        parse_filters(conn, sources=["outlte-042"], configured=lambda: many)
+    message = str(info.value)
+    assert "did you mean 'outlet-042'" in message and message.count("outlet-") <= 3
+
+
+def test_a_broken_sources_file_still_allows_stored_sources(conn: Conn) -> None:
+    def broken() -> list[str]:
+        raise ConfigError("sources.toml is not valid TOML")
+
+    assert parse_filters(conn, sources=["planet"], configured=broken).sources == ("planet",)
+    with pytest.raises(ConfigError, match="unknown source 'nope'"):
+        parse_filters(conn, sources=["nope"], configured=broken)

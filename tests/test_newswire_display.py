@@ -1,0 +1,87 @@
+"""newswire.display: every table the CLI prints stays readable in a pipe or a log, where rich
+would fit it to 80 columns and break words inside cells. The real CLI runs piped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import runs
+from tests.conftest import run_newswire
+
+LONG = "a-source-name-long-enough-to-be-cut-into-pieces-by-an-eighty-column-table"
+OTHER = "another-source-with-a-name-that-no-narrow-cell-could-hold-on-one-line"
+HOME = "http://127.0.0.1:9/a/home/page/with/a/path/far/too/long/for/any/narrow/column/"
+ERROR = "the site answered 503 Service Unavailable to every single request"
+
+
+@pytest.fixture
+def history(db: Any, tmp_path: Path) -> tuple[Path, int]:
+    """Two sources with long names and a run history: the sources file and an ended run."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[sources.{LONG}]\nhome = "{HOME}"\nschedule = "every 15m"\njitter = "30s"\n'
+        f'[sources.{OTHER}]\nhome = "{HOME}"\nschedule = "*/30 * * * *"\n'
+    )
+    done = runs.create_run(db, LONG, "manual", pid=1)
+    runs.finish_run(db, done, "succeeded", {"pages_fetched": 12, "articles_stored": 3}, None)
+    cut = runs.create_run(db, OTHER, "schedule", pid=2)
+    runs.finish_run(db, cut, "interrupted", {"pages_fetched": 1}, ERROR)
+    runs.create_run(db, OTHER, "api", status="queued")
+    return sources, cut
+
+
+def piped(database_url: str, data_dir: Path, sources: Path, *args: str) -> list[str]:
+    """The lines a command prints to a pipe 80 columns wide."""
+    done = run_newswire(
+        "--sources", str(sources), *args,
+        database_url=database_url, data_dir=data_dir, COLUMNS="80",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.splitlines()
+
+
+def assert_no_word_split(lines: list[str]) -> None:
+    """No printed word is a piece of a long name, URL or status (as "succ", "eede", "d")."""
+    for word in {word for line in lines for word in line.split()}:
+        for whole in (LONG, OTHER, HOME, "succeeded", "interrupted", "queued"):
+            assert len(word) < 4 or word not in whole or word == whole, (word, whole, lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("sources",), [f"source: {LONG}", f"source: {OTHER}", f"home: {HOME}",
+                        "schedule: every 15m, jitter 30s", "schedule: */30 * * * *",
+                        "status: succeeded", "status: queued"]),
+        (("runs",), [f"source: {LONG}", f"source: {OTHER}", "status: succeeded",
+                     "status: interrupted", "status: queued", f"error: {ERROR}"]),
+        (("stats", "--format", "table"), ["latest runs", f"source: {LONG}", "status: queued",
+                                          "status: succeeded"]),
+    ],
+    ids=["sources", "runs", "stats"],
+)  # fmt: skip
+def test_piped_tables_fold_to_whole_lines(
+    database_url: str, tmp_path: Path, history: tuple[Path, int], args: tuple[str, ...],
+    expected: list[str],
+) -> None:  # fmt: skip
+    lines = piped(database_url, tmp_path, history[0], *args)
+    assert set(expected) <= set(lines), lines
+    assert_no_word_split(lines)
+
+
+def test_piped_run_details_keep_the_whole_error(
+    database_url: str, tmp_path: Path, history: tuple[Path, int]
+) -> None:
+    sources, run_id = history
+    lines = piped(database_url, tmp_path, sources, "runs", "show", str(run_id))
+    assert lines[0] == f"run {run_id}"
+    assert_no_word_split(lines)
+    assert {
+        f"source: {OTHER}",
+        "status: interrupted",
+        "pages fetched: 1",
+        f"error: {ERROR}",
+    } <= set(lines)
