@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.sources import Source
+from newswire.records import Run
 from storage.queries import ArticleRow, SourceSummary
-from storage.runs import RunRow
 
 if TYPE_CHECKING:
     from scheduler.inprocess import Progress
@@ -38,7 +38,7 @@ def progress_table(rows: Sequence[Progress]) -> Table:
     return table
 
 
-def runs_table(runs: Iterable[RunRow], title: str = "runs") -> Table:
+def runs_table(runs: Iterable[Run], title: str = "runs") -> Table:
     """One row per crawl run with its outcome and main figures."""
     table = Table(title=title, title_justify="left")
     for column in (
@@ -144,7 +144,7 @@ def _duration(start: datetime | None, end: datetime | None) -> str:
     return f"{(end - start).total_seconds():.1f}s"
 
 
-def run_details(run: RunRow) -> Table:
+def run_details(run: Run) -> Table:
     """One run in full: when and where it ran, every figure, and its whole error."""
     table = Table(title=f"run {run.id}", title_justify="left", show_header=False)
     table.add_column("field", style="bold")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -113,6 +114,54 @@ class ArticleRow(StoredArticle):
     run_id: int | None
     fetched_at: datetime
     stored_at: datetime
+
+
+# ---------------------------------------------------------------- runs
+# A run is queued (waiting for a process), running, then final: succeeded, failed, interrupted
+# (stopped by a shutdown) or cancelled. Only final runs have a finished_at and never change.
+
+
+class RunStatus(StrEnum):
+    """A crawl_runs.status value; members compare equal to the stored text."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        """Whether a run in this state has ended for good (nothing moves it on)."""
+        return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @classmethod
+    def finals(cls) -> tuple[RunStatus, ...]:
+        """The states a run can end in, in declaration order."""
+        return tuple(status for status in cls if status.final)
+
+    @classmethod
+    def is_final(cls, text: str) -> bool:
+        """Whether stored status text names a final state (unknown text is not final)."""
+        return text in cls.finals()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One crawl_runs row: a crawl of one source, from queued to finished."""
+
+    id: int
+    source: str
+    trigger: str
+    status: str  # a RunStatus value, as stored
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    pid: int | None
+    hostname: str | None
+    stats: dict[str, Any]
+    error: str | None
 
 
 def field_names(record: type) -> tuple[str, ...]:

@@ -20,9 +20,8 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from newswire.errors import ConfigError
-from newswire.records import ArticleRow, SearchHit, field_types
+from newswire.records import ArticleRow, Run, SearchHit, field_types
 from storage.queries import ArticleCopy
-from storage.runs import RunRow
 from storage.search import PageKey, SearchRequest, snippet_html
 
 
@@ -81,7 +80,7 @@ class SourceInfo(BaseModel):
 class RunList(BaseModel):
     """Runs, newest first."""
 
-    items: list[RunRow]
+    items: list[Run]
 
 
 class CrawlQueued(BaseModel):

@@ -40,7 +40,7 @@ from scheduler.runner import CrawlExit, CrawlJob, CrawlProcess, exit_record
 from scheduler.timetable import set_run_queuer, sync_jobs
 from storage.connection import CONNECT_TIMEOUT, connect
 from storage.runs import (
-    RunRow,
+    Run,
     end_run,
     fail_dead_runs,
     get_run,
@@ -316,7 +316,7 @@ class SchedulerService:
             if self._launch(conn, run):
                 room -= 1
 
-    def _launch(self, conn: psycopg.Connection[Any], run: RunRow) -> bool:
+    def _launch(self, conn: psycopg.Connection[Any], run: Run) -> bool:
         source = self._find_source(run.source)
         if source is None:
             error = (

@@ -11,7 +11,6 @@ import socket
 import time
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -21,31 +20,14 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from newswire.errors import NewswireError
-from newswire.runstatus import RunStatus
+from newswire.records import Run, RunStatus, field_names
 from storage.migrate import LOCK_NAMESPACE
 
 RUN_TRIGGERS = ("cli", "schedule", "manual", "api", "demo")
 _FINAL_TEXT = ", ".join(RunStatus.finals())
 
 
-@dataclass(frozen=True)
-class RunRow:
-    """One crawl_runs row: a crawl of one source, from queued to finished."""
-
-    id: int
-    source: str
-    trigger: str
-    status: str
-    queued_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    pid: int | None
-    hostname: str | None
-    stats: dict[str, Any]
-    error: str | None
-
-
-_RUN_COLUMNS = sql.SQL(", ").join(sql.Identifier(f.name) for f in fields(RunRow))
+_RUN_COLUMNS = sql.SQL(", ").join(map(sql.Identifier, field_names(Run)))
 
 
 def _json_default(value: object) -> str:
@@ -120,10 +102,10 @@ def finish_run(
         raise NewswireError(f"crawl run {run_id} does not exist: it cannot finish")
 
 
-def get_run(conn: psycopg.Connection[Any], run_id: int) -> RunRow | None:
+def get_run(conn: psycopg.Connection[Any], run_id: int) -> Run | None:
     """One run by id."""
     query = sql.SQL("SELECT {} FROM crawl_runs WHERE id = %s").format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(RunRow)) as cur:
+    with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [run_id]).fetchone()
 
 
@@ -133,13 +115,13 @@ def list_runs(
     source: str | None = None,
     status: str | None = None,
     limit: int = 20,
-) -> list[RunRow]:
+) -> list[Run]:
     """The newest runs first, optionally of one source or in one status."""
     query = sql.SQL(
         "SELECT {} FROM crawl_runs WHERE (%s::text IS NULL OR source = %s)"
         " AND (%s::text IS NULL OR status = %s) ORDER BY id DESC LIMIT %s"
     ).format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(RunRow)) as cur:
+    with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [source, source, status, status, limit]).fetchall()
 
 
@@ -265,23 +247,23 @@ def queue_runs(conn: psycopg.Connection[Any], sources: Sequence[str], trigger: s
     return run_ids
 
 
-def queued_runs(conn: psycopg.Connection[Any], *, limit: int = 200) -> list[RunRow]:
+def queued_runs(conn: psycopg.Connection[Any], *, limit: int = 200) -> list[Run]:
     """Runs waiting for a crawl process, oldest first."""
     query = sql.SQL(
         "SELECT {} FROM crawl_runs WHERE status = 'queued' ORDER BY id LIMIT %s"
     ).format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(RunRow)) as cur:
+    with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [limit]).fetchall()
 
 
-def pending_run(conn: psycopg.Connection[Any], source: str) -> RunRow | None:
+def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
     """The source's oldest run that is queued, or running in a live process; None when idle."""
     query = sql.SQL(
         "SELECT {} FROM crawl_runs r WHERE source = %s"
         " AND (status = 'queued' OR (status = 'running' AND " + _RUN_ALIVE + "))"
         " ORDER BY id LIMIT 1"
     ).format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(RunRow)) as cur:
+    with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [source]).fetchone()
 
 
@@ -340,7 +322,7 @@ def end_run(
     return cur.rowcount == 1
 
 
-def fail_dead_runs(conn: psycopg.Connection[Any]) -> list[RunRow]:
+def fail_dead_runs(conn: psycopg.Connection[Any]) -> list[Run]:
     """Mark failed every run left 'running' by a process that died (killed, machine restart):
     no live session holds its lock."""
     query = sql.SQL(
@@ -352,7 +334,7 @@ def fail_dead_runs(conn: psycopg.Connection[Any]) -> list[RunRow]:
         "its crawl process (pid %s on %s) ended without recording an outcome:"
         " it was killed, or its machine or the database restarted"
     )
-    with conn.cursor(row_factory=class_row(RunRow)) as cur:
+    with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [message]).fetchall()
 
 
@@ -403,7 +385,7 @@ def request_cancel(conn: psycopg.Connection[Any], run_id: int) -> str:
 
 def wait_for_end(
     conn: psycopg.Connection[Any], run_id: int, timeout: float, *, poll: float = 0.2
-) -> RunRow | None:
+) -> Run | None:
     """The run once it is final, or None when it is still going after timeout seconds: a
     cancelled crawl closes at its next check, so `newswire cancel` waits for it here."""
     deadline = time.monotonic() + timeout

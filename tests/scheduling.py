@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from storage.runs import RunRow, active_scheduler, list_runs, locked_sources
+from newswire.records import Run
+from storage.runs import active_scheduler, list_runs, locked_sources
 from tests.conftest import NEWSWIRE, SiteProcess, newswire_env
 
 T = TypeVar("T")
@@ -133,7 +134,7 @@ def is_leader(conn: psycopg.Connection[Any], scheduler: Scheduler) -> bool:
     return f"pid {scheduler.pid} " in (active_scheduler(conn) or "")
 
 
-def runs_of(conn: psycopg.Connection[Any], source: str | None = None) -> list[RunRow]:
+def runs_of(conn: psycopg.Connection[Any], source: str | None = None) -> list[Run]:
     """Runs oldest first."""
     return list(reversed(list_runs(conn, source=source, limit=1000)))
 

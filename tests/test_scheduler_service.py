@@ -13,7 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from storage.runs import RunRow, create_run, get_run
+from newswire.records import Run
+from storage.runs import create_run, get_run
 from tests.conftest import SiteProcess, run_newswire
 from tests.scheduling import (
     SLOW_CRAWL,
@@ -28,12 +29,12 @@ from tests.scheduling import (
 SOURCES = ["planet", "meridian", "europa"]
 
 
-def _finished(conn: psycopg.Connection[Any], trigger: str, count: int) -> list[RunRow]:
+def _finished(conn: psycopg.Connection[Any], trigger: str, count: int) -> list[Run]:
     runs = [r for r in runs_of(conn, "planet") if r.trigger == trigger and r.finished_at]
     return runs if len(runs) >= count else []
 
 
-def _assert_never_overlapping(runs: list[RunRow]) -> None:
+def _assert_never_overlapping(runs: list[Run]) -> None:
     spans = sorted((r.started_at, r.finished_at, r.id) for r in runs if r.started_at)
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         assert end is not None and end <= start, f"runs {first} and {second} overlap"

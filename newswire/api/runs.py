@@ -17,9 +17,9 @@ from newswire.api.deps import (
     error_responses,
 )
 from newswire.errors import ConfigError, DatabaseError, did_you_mean
+from newswire.records import Run, RunStatus
 from newswire.responses import CrawlQueued, RunList
-from newswire.runstatus import RunStatus
-from storage.runs import RunRow, get_run, list_runs, queue_runs
+from storage.runs import get_run, list_runs, queue_runs
 from storage.search import SOURCE_NAME
 
 logger = logging.getLogger(__name__)
@@ -49,11 +49,11 @@ def runs(
 
 @router.get(
     "/runs/{run_id}",
-    response_model=RunRow,
+    response_model=Run,
     dependencies=READ,
     responses=error_responses(401, 403, 404, 422, 503),
 )
-def run(conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> RunRow:
+def run(conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> Run:
     """One crawl run with its stats and error."""
     found = get_run(conn, run_id)
     if found is None:

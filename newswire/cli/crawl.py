@@ -18,7 +18,7 @@ from newswire.cli.output import console
 from newswire.config import Config
 from newswire.display import progress_table, render, runs_table, sources_table
 from newswire.errors import ConfigError
-from newswire.runstatus import RunStatus
+from newswire.records import RunStatus
 from storage.connection import connect, ready_database
 from storage.queries import source_summaries
 from storage.runs import get_run

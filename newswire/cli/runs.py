@@ -17,7 +17,7 @@ from newswire.cli.output import console, errors
 from newswire.config import Config
 from newswire.display import render, run_details, runs_table
 from newswire.errors import ConfigError, NewswireError
-from newswire.runstatus import RunStatus
+from newswire.records import RunStatus
 from storage.connection import connect, ready_database
 from storage.runs import (
     active_scheduler,
