@@ -11,8 +11,7 @@ import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -21,6 +20,8 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, remove_tags, replace_entities
+
+from crawler.dates import parse_date
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ _FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 _PUBLISHED_TAGS = ("published", "pubDate", "issued", "date", "created")
 _UPDATED_TAGS = ("updated", "modified")
 _SPACE = re.compile(r"\s+")
-_OFFSET_AFTER_SPACE = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
-_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,27 +59,6 @@ class Listing:
     links: list[Link]
     feeds: list[str]
     canonical: str | None
-
-
-def parse_date(text: str | None) -> datetime | None:
-    """Read the date formats feeds and sitemaps use (RFC 822, ISO 8601, date only) as UTC."""
-    if not text or not text.strip():
-        return None
-    value = _SPACE.sub(" ", text.strip())
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(_OFFSET_AFTER_SPACE.sub("", _UTC_SUFFIX.sub("Z", value)))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
 
 
 def _absolute(base: str, href: str | None) -> str | None:

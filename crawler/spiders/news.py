@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from crawler import discovery
+from crawler.dates import as_utc
 from crawler.fetching import KEPT_ENCODING_META
 from crawler.items import Page
 from crawler.runtime import crawl_context
@@ -225,14 +226,9 @@ class NewsSpider(scrapy.Spider):
 
 def _cutoff(now: datetime, max_age: timedelta | None, since: datetime | None) -> datetime | None:
     """The oldest publication time still worth fetching: the later of max-age and --since."""
-    bounds = [b for b in (now - max_age if max_age else None, _aware(since)) if b is not None]
+    since = as_utc(since) if since is not None else None
+    bounds = [b for b in (now - max_age if max_age else None, since) if b is not None]
     return max(bounds) if bounds else None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _header(response: Response, name: bytes) -> str | None:
