@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
@@ -22,6 +22,7 @@ from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, remove_tags, replace_entities
 
 from crawler.dates import parse_date
+from crawler.urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +68,9 @@ def _absolute(base: str, href: str | None) -> str | None:
         return None
     try:
         url = urldefrag(urljoin(base, href.strip()))[0]
-        parts = urlsplit(url)
-        _ = parts.port  # reject a non-numeric or out-of-range port here, not in the caller
     except ValueError:
         return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        return None
-    return url
+    return url if is_http_url(url) else None
 
 
 def _clean_text(text: str | None) -> str | None:

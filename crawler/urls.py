@@ -78,6 +78,21 @@ def _split(url: str) -> SplitResult:
     return parts
 
 
+def _http_parts(url: str) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host and a valid port, else None."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return None
+    return parts if parts.scheme in _DEFAULT_PORTS and parts.hostname else None
+
+
+def is_http_url(url: str) -> bool:
+    """Whether newswire could fetch this URL: absolute http(s), a host, a valid port. The one
+    test behind sources.toml's URLs, discovered links and URLs typed on the command line."""
+    return _http_parts(url) is not None
+
+
 def _is_tracking(key: str) -> bool:
     name = unquote_plus(key).lower()
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
@@ -143,11 +158,8 @@ def _parse_domain_entry(entry: str) -> tuple[str, int | None]:
 def is_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
     """Whether a URL belongs to the site: "example.com" covers subdomains and every port,
     "127.0.0.1:8001" exactly that host and port. Only http(s) URLs are ever allowed."""
-    try:
-        parts = _split(url)
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+    parts = _http_parts(url)
+    if parts is None:
         return False
     host, port = _host_port(parts)
     for entry in allowed_domains:
@@ -235,11 +247,8 @@ def looks_like_article(
         return False
     if allow:
         return any(pattern.search(url) for pattern in allow)
-    try:
-        parts = _split(url)
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
+    parts = _http_parts(url)
+    if parts is None:
         return False
     path = unquote_plus(parts.path).lower()
     if _extension(path) in _NON_HTML_EXTENSIONS:

@@ -11,6 +11,7 @@ from crawler.urls import (
     host_key,
     is_allowed,
     is_file_link,
+    is_http_url,
     looks_like_article,
     resolve_canonical,
 )
@@ -224,3 +225,27 @@ def test_looks_like_article_patterns(
 )
 def test_is_file_link(url: str, expected: bool) -> None:
     assert is_file_link(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.com/a", True),
+        ("HTTPS://Example.com", True),
+        ("http://127.0.0.1:8001/a?b=1#c", True),
+        ("  https://example.com/  ", True),
+        ("http://[::1]:8080/", True),
+        ("ftp://example.com/a", False),
+        ("javascript:alert(1)", False),
+        ("mailto:desk@example.com", False),
+        ("/2026/11/24/story/", False),
+        ("//example.com/a", False),
+        ("http:///path-only", False),
+        ("http://example.com:bad/", False),
+        ("http://example.com:70000/", False),
+        ("http://[::1/", False),
+        ("", False),
+    ],
+)
+def test_is_http_url(url: str, expected: bool) -> None:
+    assert is_http_url(url) is expected
