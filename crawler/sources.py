@@ -86,14 +86,6 @@ class Source:
     enabled: bool = True
 
 
-def parse_duration(text: str) -> timedelta:
-    """Read "45s", "15m", "2h", "1d" or "1h30m": durations in config read the same everywhere."""
-    duration = _duration(text)
-    if duration is None:
-        raise ConfigError(f"invalid duration {text!r}: {_DURATION_HINT}")
-    return duration
-
-
 def _duration(text: str) -> timedelta | None:
     match = _DURATION.fullmatch(text.strip())
     if match is None or not any(match.groupdict().values()):

@@ -14,7 +14,6 @@ from crawler.sources import (
     Limits,
     Schedule,
     load_sources,
-    parse_duration,
     parse_sources,
     select_sources,
 )
@@ -412,27 +411,3 @@ def test_select_sources_unknown() -> None:
     assert str(caught.value) == (
         "unknown source 'x' in sources.toml; known: planet, minimal, every-2h"
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("45s", timedelta(seconds=45)),
-        ("15m", timedelta(minutes=15)),
-        ("2h", timedelta(hours=2)),
-        ("1d", timedelta(days=1)),
-        ("1h30m", timedelta(hours=1, minutes=30)),
-        ("1h 30m", timedelta(hours=1, minutes=30)),
-        ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
-        (" 90S ", timedelta(seconds=90)),
-        ("0s", timedelta(0)),
-    ],
-)
-def test_parse_duration(text: str, expected: timedelta) -> None:
-    assert parse_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "15", "m", "15 minutes", "1.5h", "30m1h", "-5m", "1w"])
-def test_parse_duration_rejects(text: str) -> None:
-    with pytest.raises(ConfigError, match="invalid duration"):
-        parse_duration(text)
