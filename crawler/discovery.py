@@ -18,10 +18,10 @@ import lxml.html
 from lxml import etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
-from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, remove_tags, replace_entities
 
 from crawler.dates import parse_date
+from crawler.encoding import decode_html
 from crawler.urls import is_http_url
 
 logger = logging.getLogger(__name__)
@@ -228,18 +228,13 @@ def sitemaps_from_robots(body: bytes, base_url: str) -> list[str]:
     return list(dict.fromkeys(url for url in found if url))
 
 
-def _decode_html(body: bytes, encoding: str | None) -> str:
-    header = f"text/html; charset={encoding}" if encoding else None
-    return html_to_unicode(header, body)[1]
-
-
 def _rel_tokens(element: etree._Element) -> set[str]:
     return set((element.get("rel") or "").lower().split())
 
 
-def parse_listing(body: bytes, base_url: str, encoding: str | None = None) -> Listing:
+def parse_listing(body: bytes, base_url: str, content_type: str | None = None) -> Listing:
     """Links, feeds and canonical URL of a home or section page, honouring <base href>."""
-    text = _decode_html(body, encoding)
+    text, _ = decode_html(body, content_type)
     if not text.strip():
         return Listing([], [], None)
     try:

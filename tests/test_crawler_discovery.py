@@ -332,7 +332,7 @@ def test_parse_listing_with_base_href_and_charset() -> None:
 
 def test_parse_listing_uses_the_given_encoding() -> None:
     page = '<html><body><a href="/a-b-c">\u00c9t\u00e9 news</a></body></html>'
-    listing = parse_listing(page.encode("latin-1"), f"{BASE}/", encoding="latin-1")
+    listing = parse_listing(page.encode("latin-1"), f"{BASE}/", "text/html; charset=latin-1")
     assert listing.links == [Link(f"{BASE}/a-b-c", None, "\u00c9t\u00e9 news")]
 
 

@@ -125,7 +125,9 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request | Page]:
         """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
-        listing = discovery.parse_listing(response.body, response.url, _charset(response))
+        listing = discovery.parse_listing(
+            response.body, response.url, _header(response, b"Content-Type")
+        )
         depth = response.meta.get("listing_depth", 0)
         if depth and self._is_alias(response.url, listing.canonical):
             # A short or legacy URL of an article (its rel=canonical says so): keep it as one,
@@ -234,12 +236,3 @@ def _cutoff(now: datetime, max_age: timedelta | None, since: datetime | None) ->
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _charset(response: Response) -> str | None:
-    content_type = _header(response, b"Content-Type") or ""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
