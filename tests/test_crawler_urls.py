@@ -181,6 +181,28 @@ def test_looks_like_article_heuristics(url: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # courlan's navigation words, matched as whole path segments
+        ("http://s.test/kategorie/welt-nachrichten-heute/", False),
+        ("http://s.test/user/jane-q-doe-profile", False),
+        ("http://s.test/seite/2/", False),
+        ("http://s.test/archives/2026-11-24/", False),
+        ("http://s.test/kontakt.html", False),
+        # ... and not inside a slug, where courlan's own test would find them
+        ("http://s.test/2026/11/24/black-cat/", True),
+        ("http://s.test/2026/11/24/meet-the-new-user/", True),
+        ("http://s.test/news/harbour-tags-every-boat/", True),
+        # ours, which courlan lacks
+        ("http://s.test/newsletter/weekly-harbour-digest", False),
+        ("http://s.test/privacy-policy/data-we-keep-2026", False),
+    ],
+)
+def test_looks_like_article_navigation_words(url: str, expected: bool) -> None:
+    assert looks_like_article(url, allow=(), deny=()) is expected
+
+
+@pytest.mark.parametrize(
     ("url", "allow", "deny", "expected"),
     [
         # deny wins over everything
