@@ -49,7 +49,7 @@ def floor_settings() -> Settings:
     settings.setdict(
         {
             "ITEM_PIPELINES": {},
-            "SPIDER_MIDDLEWARES": {"crawler.incremental.IncrementalMiddleware": None},
+            "NEWSWIRE_INCREMENTAL_ENABLED": False,  # no gate, budget or backlog
             "EXTENSIONS": {"crawler.runstats.RunStatsExtension": None},
             "HTTPCACHE_ENABLED": False,
             "ROBOTSTXT_OBEY": False,

@@ -11,16 +11,18 @@ import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from urllib.parse import urldefrag, urljoin, urlsplit
+from datetime import datetime, timedelta
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
-from w3lib.encoding import html_to_unicode
 from w3lib.html import get_base_url, remove_tags, replace_entities
+
+from crawler.dates import parse_date
+from crawler.encoding import decode_html
+from crawler.urls import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,6 @@ _FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 _PUBLISHED_TAGS = ("published", "pubDate", "issued", "date", "created")
 _UPDATED_TAGS = ("updated", "modified")
 _SPACE = re.compile(r"\s+")
-_OFFSET_AFTER_SPACE = re.compile(r"\s+(?=[+-]\d{2}:?\d{2}$)")
-_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,40 +62,15 @@ class Listing:
     canonical: str | None
 
 
-def parse_date(text: str | None) -> datetime | None:
-    """Read the date formats feeds and sitemaps use (RFC 822, ISO 8601, date only) as UTC."""
-    if not text or not text.strip():
-        return None
-    value = _SPACE.sub(" ", text.strip())
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(_OFFSET_AFTER_SPACE.sub("", _UTC_SUFFIX.sub("Z", value)))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
 def _absolute(base: str, href: str | None) -> str | None:
     """href resolved against base, without fragment; None unless it is a usable http(s) URL."""
     if not href or not href.strip():
         return None
     try:
         url = urldefrag(urljoin(base, href.strip()))[0]
-        parts = urlsplit(url)
-        _ = parts.port  # reject a non-numeric or out-of-range port here, not in the caller
     except ValueError:
         return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        return None
-    return url
+    return url if is_http_url(url) else None
 
 
 def _clean_text(text: str | None) -> str | None:
@@ -253,18 +228,13 @@ def sitemaps_from_robots(body: bytes, base_url: str) -> list[str]:
     return list(dict.fromkeys(url for url in found if url))
 
 
-def _decode_html(body: bytes, encoding: str | None) -> str:
-    header = f"text/html; charset={encoding}" if encoding else None
-    return html_to_unicode(header, body)[1]
-
-
 def _rel_tokens(element: etree._Element) -> set[str]:
     return set((element.get("rel") or "").lower().split())
 
 
-def parse_listing(body: bytes, base_url: str, encoding: str | None = None) -> Listing:
+def parse_listing(body: bytes, base_url: str, content_type: str | None = None) -> Listing:
     """Links, feeds and canonical URL of a home or section page, honouring <base href>."""
-    text = _decode_html(body, encoding)
+    text, _ = decode_html(body, content_type)
     if not text.strip():
         return Listing([], [], None)
     try:

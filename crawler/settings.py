@@ -56,8 +56,12 @@ DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # rejections are counted in stats, not log
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- Stages -------------------------------------------------------------------------------
+# The incremental stage, in the order a callback's output meets it: skip stored URLs, spend
+# max_pages on what is new, hold article requests past the scheduler's limit.
 SPIDER_MIDDLEWARES = {
-    "crawler.incremental.IncrementalMiddleware": 950,
+    "crawler.gate.StoredUrlGateMiddleware": 950,
+    "crawler.budget.PageBudgetMiddleware": 949,
+    "crawler.backlog.RequestBacklogMiddleware": 948,
     # Each spider middleware wraps every callback's output; these two do nothing for us.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,  # listings track their own depth
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,  # a dev-time check
@@ -85,5 +89,6 @@ NEWSWIRE_EXTRACT_FAST = False
 NEWSWIRE_EXTRACT_MIN_TEXT_CHARS = 250
 NEWSWIRE_STORE_BATCH_SIZE = 100
 NEWSWIRE_STORE_FLUSH_SECONDS = 2.0
-NEWSWIRE_INCREMENTAL_ENABLED = True
-NEWSWIRE_INCREMENTAL_QUEUE_LIMIT = 1000  # requests in Scrapy's scheduler; more wait, compact
+NEWSWIRE_INCREMENTAL_ENABLED = True  # off: no gate, no max_pages, no backlog
+# Requests in Scrapy's scheduler; more article requests wait in crawler.backlog.
+NEWSWIRE_INCREMENTAL_QUEUE_LIMIT = 1000

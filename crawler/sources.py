@@ -15,9 +15,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
-from urllib.parse import urlsplit
 
-from crawler.urls import host_key, is_allowed
+from crawler.urls import host_key, is_allowed, is_http_url
 from newswire.errors import ConfigError
 from newswire.schedule import DURATION_HINT, Schedule, ScheduleError, parse_duration, parse_schedule
 
@@ -69,15 +68,6 @@ class Source:
     limits: Limits
     settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
     enabled: bool = True
-
-
-def _is_http_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a bad port
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _toml_type(value: object) -> str:
@@ -142,7 +132,7 @@ class _Table:
 
     def url(self, key: str, value: str) -> str:
         url = value.strip()
-        if not _is_http_url(url):
+        if not is_http_url(url):
             raise self.fail(key, f"has {value!r}, not an http(s) URL", 'write "https://host/path"')
         return url
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import pairwise
 from posixpath import splitext
 from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
+from courlan.filters import NAVIGATION_FILTER, is_not_crawlable
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 from w3lib.url import url_query_cleaner
 
@@ -49,15 +49,16 @@ _NON_HTML_EXTENSIONS = _FILE_EXTENSIONS | {
     "woff", "woff2", "ttf", "otf", "eot", "swf", "map", "wasm",
 }  # fmt: skip
 
-# Path segments that mark navigation, account or archive pages rather than stories.
+# Path segments that mark navigation, account or archive pages rather than stories, beyond
+# courlan's (see _is_navigation_segment): accounts, subscriptions, search, feeds, legal and
+# about pages, site admin, and plurals courlan's list lacks.
 _NAV_SEGMENTS = frozenset(
     {
-        "tag", "tags", "topic", "topics", "category", "categories", "author", "authors",
-        "login", "logout", "signin", "sign-in", "signup", "sign-up", "register", "account",
-        "subscribe", "subscription", "newsletter", "newsletters", "search", "feed", "feeds",
-        "rss", "wp-admin", "wp-login", "cdn-cgi", "contact", "about", "about-us",
-        "privacy", "privacy-policy", "terms", "terms-of-use", "terms-of-service",
-        "cookie-policy", "cookies", "imprint", "impressum", "archive", "archives",
+        "authors", "categories", "archive", "logout", "signin", "sign-in", "signup", "sign-up",
+        "register", "account", "subscribe", "subscription", "newsletter", "newsletters",
+        "search", "feed", "feeds", "rss", "wp-admin", "wp-login", "cdn-cgi", "about",
+        "about-us", "privacy", "privacy-policy", "terms", "terms-of-use", "terms-of-service",
+        "cookie-policy", "cookies",
     }
 )  # fmt: skip
 _PAGING_QUERY_KEYS = frozenset({"page", "paged", "pg"})
@@ -76,6 +77,21 @@ def _split(url: str) -> SplitResult:
     parts = urlsplit(url.strip())
     _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
     return parts
+
+
+def _http_parts(url: str) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host and a valid port, else None."""
+    try:
+        parts = _split(url)
+    except ValueError:
+        return None
+    return parts if parts.scheme in _DEFAULT_PORTS and parts.hostname else None
+
+
+def is_http_url(url: str) -> bool:
+    """Whether newswire could fetch this URL: absolute http(s), a host, a valid port. The one
+    test behind sources.toml's URLs, discovered links and URLs typed on the command line."""
+    return _http_parts(url) is not None
 
 
 def _is_tracking(key: str) -> bool:
@@ -143,11 +159,8 @@ def _parse_domain_entry(entry: str) -> tuple[str, int | None]:
 def is_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
     """Whether a URL belongs to the site: "example.com" covers subdomains and every port,
     "127.0.0.1:8001" exactly that host and port. Only http(s) URLs are ever allowed."""
-    try:
-        parts = _split(url)
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+    parts = _http_parts(url)
+    if parts is None:
         return False
     host, port = _host_port(parts)
     for entry in allowed_domains:
@@ -200,11 +213,23 @@ def _query_pairs(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _is_navigation_segment(stem: str) -> bool:
+    """Whether one path segment names a listing, account or legal page: courlan's words (tag,
+    category, author, page, archives, user, login, contact, imprint, ...) or ours.
+
+    courlan's are matched against the whole segment: courlan's is_navigation_page finds them
+    anywhere in a URL, so /2026/11/24/black-cat/ would be a category, and takes ?p=N, which
+    is WordPress's permalink of one post, for paging.
+    """
+    return (
+        stem in _NAV_SEGMENTS
+        or NAVIGATION_FILTER.fullmatch(f"/{stem}/") is not None
+        or is_not_crawlable(f"/{stem}")
+    )
+
+
 def _is_navigation(segments: list[str], query: str) -> bool:
-    stems = [splitext(segment)[0] for segment in segments]
-    if any(stem in _NAV_SEGMENTS for stem in stems):
-        return True
-    if any(a == "page" and b.isdigit() for a, b in pairwise(stems)):
+    if any(_is_navigation_segment(splitext(segment)[0]) for segment in segments):
         return True
     return any(key in _PAGING_QUERY_KEYS for key, _ in _query_pairs(query))
 
@@ -235,11 +260,8 @@ def looks_like_article(
         return False
     if allow:
         return any(pattern.search(url) for pattern in allow)
-    try:
-        parts = _split(url)
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
+    parts = _http_parts(url)
+    if parts is None:
         return False
     path = unquote_plus(parts.path).lower()
     if _extension(path) in _NON_HTML_EXTENSIONS:

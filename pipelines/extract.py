@@ -20,13 +20,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from charset_normalizer import from_bytes
 from lxml.etree import LxmlError
 from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.exceptions import DropItem
-from w3lib.encoding import html_to_unicode, resolve_encoding
 
+from crawler.encoding import decode_html
 from crawler.urls import canonicalize_url, resolve_canonical
 from newswire.errors import ConfigError
 from newswire.records import Article, ArticleMetadata, Page, field_names
@@ -87,29 +86,6 @@ class Extracted(ArticleMetadata):
     canonical_href: str | None  # absolute, as declared; not yet checked against the site
     encoding: str
     html_zlib: bytes = field(repr=False)
-
-
-def _detect_encoding(body: bytes) -> str | None:
-    # Scrapy's fallback for undeclared bodies (UTF-8 if valid, else a statistical guess), with
-    # ties among equally plausible single-byte guesses going to the web's default, cp1252.
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        match = from_bytes(body).best()
-        if match is None:
-            return None
-        if "cp1252" in match.could_be_from_charset:
-            return "cp1252"
-        return resolve_encoding(match.encoding)
-    return "utf-8"
-
-
-def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Decode as a browser would: BOM, header charset, <meta charset>, then detection."""
-    encoding, text = html_to_unicode(
-        content_type, body, default_encoding="cp1252", auto_detect_fun=_detect_encoding
-    )
-    return text, encoding
 
 
 def extract_article(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
+
+from crawler.dates import as_utc, parse_date, parse_timestamp
 
 # Schema.org / Open Graph types of listings and profiles. Generic ones ("website", "webpage")
 # are left out: many sites put them on every page, stories included.
@@ -84,20 +85,6 @@ def split_authors(joined: str | None) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
 
 
-def _parse_timestamp(value: str) -> datetime | None:
-    """A timestamp with a time of day, in its own offset; None for bare dates and bad strings."""
-    value = value.strip()
-    if len(value) <= 10:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            return parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-
-
 def _timestamp_candidates(
     tree: HtmlElement, ld_objects: list[dict[str, Any]]
 ) -> Iterator[tuple[str, bool]]:
@@ -119,18 +106,14 @@ def published_at(
 ) -> datetime | None:
     """trafilatura's day, refined to the full timestamp the page declares for that same day."""
     for value, strong in _timestamp_candidates(tree, ld_objects):
-        stamp = _parse_timestamp(value)
+        # A bare date adds nothing to trafilatura's day; the day is compared in the page's
+        # own offset, the date its readers see.
+        stamp = parse_timestamp(value) if len(value.strip()) > 10 else None
         if stamp is None:
             continue
         if (day and stamp.date().isoformat() == day) or (day is None and strong):
-            # Without an offset the time is taken as UTC: the best guess that keeps the time.
-            return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
-    if day:
-        try:
-            return datetime.fromisoformat(day).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-    return None
+            return as_utc(stamp)
+    return parse_date(day)
 
 
 def primary_subtag(tag: str | None) -> str | None:

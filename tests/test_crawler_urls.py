@@ -11,6 +11,7 @@ from crawler.urls import (
     host_key,
     is_allowed,
     is_file_link,
+    is_http_url,
     looks_like_article,
     resolve_canonical,
 )
@@ -180,6 +181,28 @@ def test_looks_like_article_heuristics(url: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # courlan's navigation words, matched as whole path segments
+        ("http://s.test/kategorie/welt-nachrichten-heute/", False),
+        ("http://s.test/user/jane-q-doe-profile", False),
+        ("http://s.test/seite/2/", False),
+        ("http://s.test/archives/2026-11-24/", False),
+        ("http://s.test/kontakt.html", False),
+        # ... and not inside a slug, where courlan's own test would find them
+        ("http://s.test/2026/11/24/black-cat/", True),
+        ("http://s.test/2026/11/24/meet-the-new-user/", True),
+        ("http://s.test/news/harbour-tags-every-boat/", True),
+        # ours, which courlan lacks
+        ("http://s.test/newsletter/weekly-harbour-digest", False),
+        ("http://s.test/privacy-policy/data-we-keep-2026", False),
+    ],
+)
+def test_looks_like_article_navigation_words(url: str, expected: bool) -> None:
+    assert looks_like_article(url, allow=(), deny=()) is expected
+
+
+@pytest.mark.parametrize(
     ("url", "allow", "deny", "expected"),
     [
         # deny wins over everything
@@ -224,3 +247,27 @@ def test_looks_like_article_patterns(
 )
 def test_is_file_link(url: str, expected: bool) -> None:
     assert is_file_link(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.com/a", True),
+        ("HTTPS://Example.com", True),
+        ("http://127.0.0.1:8001/a?b=1#c", True),
+        ("  https://example.com/  ", True),
+        ("http://[::1]:8080/", True),
+        ("ftp://example.com/a", False),
+        ("javascript:alert(1)", False),
+        ("mailto:desk@example.com", False),
+        ("/2026/11/24/story/", False),
+        ("//example.com/a", False),
+        ("http:///path-only", False),
+        ("http://example.com:bad/", False),
+        ("http://example.com:70000/", False),
+        ("http://[::1/", False),
+        ("", False),
+    ],
+)
+def test_is_http_url(url: str, expected: bool) -> None:
+    assert is_http_url(url) is expected

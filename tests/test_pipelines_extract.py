@@ -26,7 +26,6 @@ from pipelines.extract import (
     ExtractOptions,
     ExtractPipeline,
     Rejection,
-    decode_html,
     extract_article,
 )
 
@@ -364,25 +363,6 @@ def test_legacy_encodings(
         "caf\u00e9 owner said \u201cthe barrier\u2019s cost\u201d was fair \u2014 for now."
         in result.text
     )
-
-
-@pytest.mark.parametrize(
-    ("body", "content_type", "expected"),
-    [
-        ("h\u00e9".encode(), "text/html; charset=UTF-8", ("h\u00e9", "utf-8")),
-        (b"\xef\xbb\xbfh\xc3\xa9", "text/html; charset=latin-1", ("h\u00e9", "utf-8")),  # BOM wins
-        (
-            b"<meta charset='koi8-r'>\xf0\xd2\xc9",
-            None,
-            ("<meta charset='koi8-r'>\u041f\u0440\u0438", "koi8-r"),
-        ),
-        ("\u00e9t\u00e9".encode(), None, ("\u00e9t\u00e9", "utf-8")),
-        (CP1252_STORY.encode("cp1252"), None, (CP1252_STORY, "cp1252")),  # no label at all
-        (CYRILLIC.encode("cp1251"), None, (CYRILLIC, "cp1251")),
-    ],
-)
-def test_decode_html(body: bytes, content_type: str | None, expected: tuple[str, str]) -> None:
-    assert decode_html(body, content_type) == expected
 
 
 def test_fast_mode_extracts_the_same_story() -> None:

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
 from crawler import discovery
+from crawler.dates import as_utc
 from crawler.fetching import KEPT_ENCODING_META
 from crawler.runtime import crawl_context
 from crawler.sources import Source
@@ -124,7 +125,9 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request | Page]:
         """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
-        listing = discovery.parse_listing(response.body, response.url, _charset(response))
+        listing = discovery.parse_listing(
+            response.body, response.url, _header(response, b"Content-Type")
+        )
         depth = response.meta.get("listing_depth", 0)
         if depth and self._is_alias(response.url, listing.canonical):
             # A short or legacy URL of an article (its rel=canonical says so): keep it as one,
@@ -225,25 +228,11 @@ class NewsSpider(scrapy.Spider):
 
 def _cutoff(now: datetime, max_age: timedelta | None, since: datetime | None) -> datetime | None:
     """The oldest publication time still worth fetching: the later of max-age and --since."""
-    bounds = [b for b in (now - max_age if max_age else None, _aware(since)) if b is not None]
+    since = as_utc(since) if since is not None else None
+    bounds = [b for b in (now - max_age if max_age else None, since) if b is not None]
     return max(bounds) if bounds else None
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _charset(response: Response) -> str | None:
-    content_type = _header(response, b"Content-Type") or ""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
