@@ -12,9 +12,10 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
-from crawler.sources import Source, load_sources, select_sources
+from crawler.sources import load_sources, select_sources
 from newswire.config import load_config
 from newswire.errors import ConfigError
+from newswire.records import Source
 from storage.connection import database_ready, resolve_database_url
 
 

@@ -1,4 +1,4 @@
-"""sources.toml -> validated, frozen Source records.
+"""sources.toml -> validated, frozen Source records (declared in newswire.records).
 
 Sources are data checked on load: every mistake fails loudly as one ConfigError line that
 names the file, the source and the fix, before any crawl or schedule starts.
@@ -10,7 +10,6 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +17,7 @@ from typing import TypeVar
 
 from crawler.urls import host_key, is_allowed, is_http_url
 from newswire.errors import ConfigError
+from newswire.records import Limits, Source
 from newswire.schedule import DURATION_HINT, Schedule, ScheduleError, parse_duration, parse_schedule
 
 T = TypeVar("T")
@@ -38,36 +38,6 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _DOMAIN = re.compile(
     r"(?:(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_-]+|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?"
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on one crawl of a source, so a run always ends."""
-
-    max_pages: int
-    max_age: timedelta | None
-    max_depth: int
-    min_text_chars: int
-    timeout: timedelta
-
-
-@dataclass(frozen=True)
-class Source:
-    """One news site as configured in sources.toml, checked and with defaults filled in."""
-
-    name: str
-    home: str
-    start_urls: tuple[str, ...]
-    feeds: tuple[str, ...] | None  # None: discover from the home page
-    sitemaps: tuple[str, ...] | None  # None: read robots.txt
-    allowed_domains: tuple[str, ...]
-    article_allow: tuple[re.Pattern[str], ...]
-    article_deny: tuple[re.Pattern[str], ...]
-    language: str | None
-    schedule: Schedule | None
-    limits: Limits
-    settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
-    enabled: bool = True
 
 
 def _toml_type(value: object) -> str:

@@ -12,8 +12,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from crawler.sources import Source
-from newswire.records import Run
+from newswire.records import Run, Source
 from storage.queries import ArticleRow, SourceSummary
 
 if TYPE_CHECKING:

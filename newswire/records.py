@@ -23,12 +23,16 @@ frozen record cannot share a base with a mutable one.
 
 from __future__ import annotations
 
+import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
+
+from newswire.schedule import Schedule
 
 
 @dataclass
@@ -114,6 +118,40 @@ class ArticleRow(StoredArticle):
     run_id: int | None
     fetched_at: datetime
     stored_at: datetime
+
+
+# ---------------------------------------------------------------- sources
+# Read from sources.toml and checked by crawler.sources, which fills in the defaults.
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one crawl of a source, so a run always ends."""
+
+    max_pages: int
+    max_age: timedelta | None
+    max_depth: int
+    min_text_chars: int
+    timeout: timedelta
+
+
+@dataclass(frozen=True)
+class Source:
+    """One news site as configured in sources.toml, checked and with defaults filled in."""
+
+    name: str
+    home: str
+    start_urls: tuple[str, ...]
+    feeds: tuple[str, ...] | None  # None: discover from the home page
+    sitemaps: tuple[str, ...] | None  # None: read robots.txt
+    allowed_domains: tuple[str, ...]
+    article_allow: tuple[re.Pattern[str], ...]
+    article_deny: tuple[re.Pattern[str], ...]
+    language: str | None
+    schedule: Schedule | None
+    limits: Limits
+    settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
+    enabled: bool = True
 
 
 # ---------------------------------------------------------------- runs

@@ -32,8 +32,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.sources import Source, load_sources
+from crawler.sources import load_sources
 from newswire.errors import ConfigError, DatabaseError
+from newswire.records import Source
 from scheduler.leader import Leadership
 from scheduler.notify import RunListener
 from scheduler.runner import CrawlExit, CrawlJob, CrawlProcess, exit_record

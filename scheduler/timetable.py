@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from crawler.sources import Source
+from newswire.records import Source
 
 logger = logging.getLogger(__name__)
 

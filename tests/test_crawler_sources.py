@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import DEFAULT_TIMEOUT, Limits, load_sources, parse_sources, select_sources
+from crawler.sources import DEFAULT_TIMEOUT, load_sources, parse_sources, select_sources
 from newswire.errors import ConfigError
+from newswire.records import Limits
 from newswire.schedule import Schedule
 
 COMPLETE = r"""

@@ -16,7 +16,6 @@ from crawler import discovery
 from crawler.dates import as_utc
 from crawler.fetching import KEPT_ENCODING_META
 from crawler.runtime import crawl_context
-from crawler.sources import Source
 from crawler.urls import (
     canonicalize_url,
     host_key,
@@ -25,7 +24,7 @@ from crawler.urls import (
     looks_like_article,
     resolve_canonical,
 )
-from newswire.records import Page
+from newswire.records import Page, Source
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from crawler.sources import Source, load_sources
+from crawler.sources import load_sources
 from newswire.config import Config
 from newswire.errors import DatabaseError, NewswireError
+from newswire.records import Source
 from newswire.responses import ErrorBody
 from storage.connection import CONNECT_TIMEOUT
 
