@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.progress import Progress as Bar
 
 from crawler.sources import load_sources
-from crawler.urls import canonicalize_url
+from crawler.urls import canonicalize_url, is_http_url
 from newswire.cli.output import console, errors, machine_format
 from newswire.config import Config
 from newswire.display import render, runs_table
@@ -99,12 +99,9 @@ def _article_ref(text: str) -> int | tuple[str, ...]:
     """An article id, or the URLs to look an article up by: canonical first, as typed next."""
     if text.isdigit() and int(text) < 2**63:
         return int(text)
-    if not text.startswith(("http://", "https://")):
+    if not is_http_url(text):
         raise ConfigError(f"{text!r} is neither an article id nor an http(s) URL")
-    try:
-        return (canonicalize_url(text), text)
-    except ValueError:
-        raise ConfigError(f"{text!r} is not a valid URL") from None
+    return (canonicalize_url(text), text)
 
 
 @click.command()
