@@ -3,9 +3,7 @@ carry, are released newest first, and none is lost (a tiny limit on a real crawl
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.backlog import RequestBacklogMiddleware
 from tests.conftest import SiteProcess, run_newswire, start_site_process
+from tests.middleware import through
 
 BULK = 240
 
@@ -66,18 +65,6 @@ SITE = "http://127.0.0.1:8000/"
 def article(path: str, priority: int = 0) -> Request:
     url = SITE + path
     return Request(url, priority=priority, meta={"newswire_article": True, "article_url": url})
-
-
-async def _stream(objects: Iterable[Any]) -> AsyncIterator[Any]:
-    for obj in objects:
-        yield obj
-
-
-def through(backlog: RequestBacklogMiddleware, objects: Iterable[Any]) -> list[Any]:
-    async def collect() -> list[Any]:
-        return [obj async for obj in backlog.process_spider_output(None, _stream(objects))]
-
-    return asyncio.run(collect())
 
 
 def backlog_over(scheduler: list[Request], limit: int) -> RequestBacklogMiddleware:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from scrapy import Request, Spider
@@ -14,6 +11,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.budget import PageBudgetMiddleware
 from newswire.records import Page
+from tests.middleware import through
 
 SITE = "http://127.0.0.1:8000/"
 
@@ -27,18 +25,6 @@ def page(path: str) -> Page:
         source="alpha", url=SITE + path, response_url=SITE + path, body=b"", content_type=None,
         status=200, fetched_at=datetime(2026, 3, 1, tzinfo=UTC), via="link",
     )  # fmt: skip
-
-
-async def _stream(objects: Iterable[Any]) -> AsyncIterator[Any]:
-    for obj in objects:
-        yield obj
-
-
-def through(budget: PageBudgetMiddleware, objects: Iterable[Any]) -> list[Any]:
-    async def collect() -> list[Any]:
-        return [obj async for obj in budget.process_spider_output(None, _stream(objects))]
-
-    return asyncio.run(collect())
 
 
 def budget_of(max_pages: int) -> PageBudgetMiddleware:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from scrapy.utils.test import get_crawler
 from crawler.gate import LOOKUP_BATCH, StoredUrlGateMiddleware
 from storage.connection import open_pool
 from storage.queries import store_articles
+from tests.middleware import through
 from tests.test_storage_queries import make_article
 
 STORED = "http://127.0.0.1:8000/alpha/one"  # make_article("one")'s canonical URL
@@ -26,18 +26,6 @@ def gated(url: str, *, article: bool = True) -> Request:
     if article:
         meta["newswire_article"] = True
     return Request(url, meta=meta)
-
-
-async def _stream(objects: Iterable[Any]) -> AsyncIterator[Any]:
-    for obj in objects:
-        yield obj
-
-
-def through(gate: StoredUrlGateMiddleware, objects: Iterable[Any]) -> list[Any]:
-    async def collect() -> list[Any]:
-        return [obj async for obj in gate.process_spider_output(None, _stream(objects))]
-
-    return asyncio.run(collect())
 
 
 @pytest.fixture
