@@ -30,15 +30,15 @@ from crawler.urls import canonicalize_url, resolve_canonical
 from newswire.errors import ConfigError
 from newswire.records import Article, ArticleMetadata, Page, field_names
 from pipelines.compression import BodyError, inflate_gzip
+from pipelines.evidence import PageHints, choose_metadata
 from pipelines.metadata import (
     canonical_href,
     is_not_article,
     json_ld_objects,
     page_language,
     primary_subtag,
-    published_at,
-    split_authors,
 )
+from pipelines.titles import host_names
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,6 +68,9 @@ class ExtractOptions:
     fast: bool = False  # trafilatura fast mode (no fallback extractors)
     language_hint: str | None = None
     max_html_bytes: int = 16 * 1024 * 1024  # DOWNLOAD_MAXSIZE, for a body inflated here
+    hints: PageHints = field(
+        default_factory=PageHints
+    )  # the page's feed entry and source names, set per page
 
 
 @dataclass(frozen=True)
@@ -148,12 +151,18 @@ def _extract_from_tree(
     text = doc.text.strip()
     if len(text) < options.min_text_chars:
         return Rejection("too_short", f"{len(text)} < {options.min_text_chars} chars")
+    chosen = choose_metadata(tree, ld_objects, url, options.hints, doc)
     return Extracted(
-        title=doc.title or "",
-        authors=split_authors(doc.author),
-        published_at=published_at(tree, ld_objects, doc.date),
+        title=chosen.title,
+        title_source=chosen.title_source,
+        authors=chosen.authors,
+        credits=chosen.credits,
+        authors_source=chosen.authors_source,
+        published_at=chosen.published_at,
+        published_source=chosen.published_source,
+        modified_at=chosen.modified_at,
         language=page_language(tree, ld_objects) or primary_subtag(options.language_hint),
-        site_name=doc.sitename or None,
+        site_name=chosen.site_name,
         description=doc.description or None,
         categories=list(doc.categories or []),
         tags=list(doc.tags or []),
@@ -342,7 +351,7 @@ class ExtractPipeline:
         if not isinstance(item, Page):
             return item
         stats = self.crawler.stats
-        options = replace(self.options, language_hint=item.language_hint)
+        options = replace(self.options, language_hint=item.language_hint, hints=self._hints(item))
         args = (item.body, item.response_url, item.content_type, options, item.content_encoding)
         if self.pool is None:
             result = extract_article(*args)
@@ -355,6 +364,17 @@ class ExtractPipeline:
         stats.inc_value("newswire/extracted")
         return self._build_article(item, result)
 
+    def _hints(self, page: Page) -> PageHints:
+        """The feed entry that led to the page and the names its source goes by."""
+        source = getattr(self.crawler.spider, "source", None)
+        names = (source.name, *host_names(source.home)) if source is not None else ()
+        return PageHints(
+            title=page.hint_title,
+            published=page.hint_published,
+            site_names=names,
+            fetched_at=page.fetched_at,
+        )
+
     def _build_article(self, page: Page, extracted: Extracted) -> Article:
         spider = self.crawler.spider
         source = getattr(spider, "source", None)
@@ -363,12 +383,16 @@ class ExtractPipeline:
         else:
             allowed = getattr(spider, "allowed_domains", None) or ()
         url = resolve_canonical(page.response_url, extracted.canonical_href, allowed)
-        published = extracted.published_at or page.hint_published
-        if published is not None and published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
         metadata = {name: getattr(extracted, name) for name in field_names(ArticleMetadata)}
-        # The feed or sitemap entry that led here stands in for what the page does not say.
-        metadata.update(title=extracted.title or page.hint_title or "", published_at=published)
+        # The feed or sitemap entry that led here stands in for what the page does not say
+        # (the worker weighed it already when it had it; this covers a page with no signal).
+        if extracted.published_at is None and page.hint_published is not None:
+            published = page.hint_published
+            if published.tzinfo is None:
+                published = published.replace(tzinfo=UTC)
+            metadata.update(published_at=published, published_source="feed")
+        if not extracted.title and page.hint_title:
+            metadata.update(title=page.hint_title, title_source="feed")
         return Article(
             **metadata,
             source=page.source,

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
-
-from crawler.dates import as_utc, parse_date, parse_timestamp
 
 # Schema.org / Open Graph types of listings and profiles. Generic ones ("website", "webpage")
 # are left out: many sites put them on every page, stories included.
@@ -57,7 +54,7 @@ def _is_article_type(kind: str) -> bool:
     return kind == "article" or kind.endswith(("article", "posting"))
 
 
-def _meta(tree: HtmlElement, *keys: str) -> str | None:
+def meta_content(tree: HtmlElement, *keys: str) -> str | None:
     for key in keys:
         for attr in ("property", "name", "itemprop"):
             for node in tree.iterfind(f".//meta[@{attr}='{key}']"):
@@ -71,7 +68,7 @@ def is_not_article(
     tree: HtmlElement, ld_objects: list[dict[str, Any]], pagetype: str | None
 ) -> bool:
     """A listing type (og:type or JSON-LD) with no article type anywhere on the page."""
-    og_type = (_meta(tree, "og:type") or "").lower()
+    og_type = (meta_content(tree, "og:type") or "").lower()
     types = {kind for obj in ld_objects for kind in _ld_types(obj)}
     if _is_article_type(og_type) or any(_is_article_type(kind) for kind in types):
         return False
@@ -79,41 +76,11 @@ def is_not_article(
     return bool(declared & _NOT_ARTICLE_TYPES)
 
 
-def split_authors(joined: str | None) -> list[str]:
-    """trafilatura joins bylines with "; ": back to a list, blanks and repeats dropped."""
-    names = (name.strip() for name in (joined or "").split(";"))
-    return list(dict.fromkeys(name for name in names if name))
-
-
-def _timestamp_candidates(
-    tree: HtmlElement, ld_objects: list[dict[str, Any]]
-) -> Iterator[tuple[str, bool]]:
-    """Published-time strings, strongest first; the flag marks a source strong enough alone."""
+def article_objects(ld_objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON-LD objects of an article type (NewsArticle, BlogPosting, ...); all of them
+    when none has one, since many pages type their story as a bare WebPage."""
     articles = [o for o in ld_objects if any(_is_article_type(k) for k in _ld_types(o))]
-    for obj in articles + [o for o in ld_objects if o not in articles]:
-        if isinstance(obj.get("datePublished"), str):
-            yield obj["datePublished"], True
-    meta = _meta(tree, "article:published_time", "datePublished", "pubdate", "publishdate")
-    if meta:
-        yield meta, True
-    for node in tree.iterfind(".//time[@datetime]"):
-        strong = node.get("itemprop") == "datePublished" or "pubdate" in node.attrib
-        yield node.get("datetime", ""), strong
-
-
-def published_at(
-    tree: HtmlElement, ld_objects: list[dict[str, Any]], day: str | None
-) -> datetime | None:
-    """trafilatura's day, refined to the full timestamp the page declares for that same day."""
-    for value, strong in _timestamp_candidates(tree, ld_objects):
-        # A bare date adds nothing to trafilatura's day; the day is compared in the page's
-        # own offset, the date its readers see.
-        stamp = parse_timestamp(value) if len(value.strip()) > 10 else None
-        if stamp is None:
-            continue
-        if (day and stamp.date().isoformat() == day) or (day is None and strong):
-            return as_utc(stamp)
-    return parse_date(day)
+    return articles or ld_objects
 
 
 def primary_subtag(tag: str | None) -> str | None:
@@ -128,7 +95,7 @@ def page_language(tree: HtmlElement, ld_objects: list[dict[str, Any]]) -> str | 
     candidates += [
         obj["inLanguage"] for obj in ld_objects if isinstance(obj.get("inLanguage"), str)
     ]
-    candidates.append(_meta(tree, "og:locale"))
+    candidates.append(meta_content(tree, "og:locale"))
     for node in tree.iterfind(".//meta[@http-equiv]"):
         if node.get("http-equiv", "").lower() == "content-language":
             candidates.append(node.get("content"))
@@ -144,5 +111,5 @@ def canonical_href(tree: HtmlElement, url: str) -> str | None:
     for node in tree.iterfind(".//link[@rel][@href]"):
         if "canonical" in node.get("rel", "").lower().split() and node.get("href", "").strip():
             return urljoin(base, node.get("href", "").strip())
-    og_url = _meta(tree, "og:url")
+    og_url = meta_content(tree, "og:url")
     return urljoin(base, og_url) if og_url else None

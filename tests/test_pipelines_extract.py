@@ -376,6 +376,8 @@ def test_fast_mode_extracts_the_same_story() -> None:
 
 
 class _Source:
+    name = "harbour"
+    home = "https://harbour-times.test/"
     allowed_domains = ("harbour-times.test",)
 
 
@@ -458,8 +460,9 @@ def test_pipeline_hint_fallbacks_and_foreign_canonical() -> None:
     assert isinstance(article, Article)
     assert article.url == "https://harbour-times.test/story?id=7"  # off-site canonical ignored
     assert article.urls == ["https://harbour-times.test/story?id=7"]
-    assert article.title == "Feed title"
+    assert (article.title, article.title_source) == ("Feed title", "feed")
     assert article.published_at == datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+    assert article.published_source == "feed"
     assert article.language == "en"
 
 

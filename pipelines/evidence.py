@@ -1,0 +1,374 @@
+"""Title, authors and dates chosen by weighing every signal a page has, with their provenance.
+
+For each field the page's signals each propose a candidate: JSON-LD (``@graph`` included),
+Open Graph and ``article:*`` meta, Dublin Core/parsely/sailthru meta, the ``<h1>``, ``<time>``,
+the visible byline, the feed or sitemap entry that led to the page, and trafilatura's own
+result. Candidates that agree (after folding) add up their signals' weights; the heaviest
+wins, and the most reliable member of the winning group names the value and its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from crawler.dates import as_utc, parse_timestamp
+from pipelines.bylines import clean_name, merge_names, sort_names, split_byline
+from pipelines.metadata import article_objects, meta_content
+from pipelines.titles import fold, host_names, strip_site_affix
+
+# Weight of each signal's vote; the order breaks ties (most reliable first).
+TITLE_WEIGHTS = {
+    "jsonld": 4,
+    "h1": 4,
+    "og": 2,
+    "feed": 2,
+    "meta": 1,
+    "title": 1,
+    "trafilatura": 0.5,
+}
+AUTHOR_WEIGHTS = {"jsonld": 4, "byline": 3, "meta": 2, "feed": 2, "trafilatura": 1}
+DATE_WEIGHTS = {"jsonld": 4, "og": 3, "meta": 2, "time": 2, "feed": 2, "trafilatura": 1}
+_FUTURE_SLACK = timedelta(minutes=10)  # clock skew between a site and the crawler
+_FEED_DISTANCE = timedelta(days=2)  # a page date this far from its feed entry's is distrusted
+_BYLINE_START = re.compile(r"^(?:By|BY|Von|VON|Por|POR|Par|PAR)\s+\w")
+_BYLINE_MAX_CHARS = 160
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
+_TITLE_META = ("twitter:title", "dc.title", "DC.title", "parsely-title", "sailthru.title")
+_AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "parsely-author",
+                "sailthru.author", "byl")  # fmt: skip
+_PUBLISHED_META = ("datePublished", "dc.date", "DC.date", "dc.date.issued", "parsely-pub-date",
+                   "sailthru.date", "pubdate", "publishdate")  # fmt: skip
+_MODIFIED_META = ("og:updated_time", "dateModified", "last-modified", "dc.date.modified")
+
+
+@dataclass(frozen=True)
+class PageHints:
+    """What the crawl knows of a page besides its HTML: the feed or sitemap entry that led to
+    it, the source's own names for itself, and when it was fetched."""
+
+    title: str | None = None
+    published: datetime | None = None
+    authors: tuple[str, ...] = ()
+    site_names: tuple[str, ...] = ()  # the source's configured name, its home URL's host labels
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The layer's answer for the fields it weighs, each with the signal it came from."""
+
+    title: str
+    title_source: str | None
+    authors: list[str]
+    credits: list[str]
+    authors_source: str | None
+    published_at: datetime | None  # UTC
+    published_source: str | None
+    modified_at: datetime | None  # UTC
+    site_name: str | None
+
+
+@dataclass
+class _Votes:
+    """Candidates grouped by a key, with their summed weight and members in vote order."""
+
+    weights: dict[str, float]
+    groups: dict[Any, list[tuple[str, Any]]] = field(default_factory=dict)
+
+    def add(self, key: Any, signal: str, value: Any) -> None:
+        if key and all(signal != s for s, _ in self.groups.get(key, [])):
+            self.groups.setdefault(key, []).append((signal, value))
+
+    def best(self) -> tuple[str, Any] | None:
+        """(signal, value) of the most reliable member of the heaviest group."""
+        order = list(self.weights)
+
+        def score(item: tuple[Any, list[tuple[str, Any]]]) -> tuple[float, int]:
+            members = item[1]
+            total = sum(self.weights[s] for s, _ in members)
+            return total, -min(order.index(s) for s, _ in members)
+
+        if not self.groups:
+            return None
+        members = max(self.groups.items(), key=score)[1]
+        return min(members, key=lambda m: order.index(m[0]))
+
+
+def visible_text(node: HtmlElement) -> str:
+    """An element's text as a reader sees it: scripts and styles left out, spaces collapsed."""
+    parts: list[str] = []
+
+    def walk(element: HtmlElement) -> None:
+        if isinstance(element.tag, str) and element.tag.lower() in _SKIPPED_TAGS:
+            return
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(node)
+    return " ".join("".join(parts).split())
+
+
+def site_names(
+    tree: HtmlElement, ld_objects: list[dict[str, Any]], hints: PageHints, url: str
+) -> list[str]:
+    """Every name the site goes by: og:site_name, the JSON-LD publisher, the source's names."""
+    names = [meta_content(tree, "og:site_name", "application-name", "publisher")]
+    for obj in ld_objects:
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            names.append(publisher["name"])
+    names += [*hints.site_names, *host_names(url)]
+    return list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
+
+
+def _headline(tree: HtmlElement) -> str | None:
+    for path in (".//article//h1", ".//main//h1", ".//h1"):
+        for node in tree.iterfind(path):
+            text = visible_text(node)
+            if text:
+                return text
+    return None
+
+
+def choose_title(
+    tree: HtmlElement,
+    articles: list[dict[str, Any]],
+    sites: list[str],
+    hints: PageHints,
+    extracted: str | None,
+) -> tuple[str, str | None]:
+    """The headline a reader sees, without the site's affixes, and the signal it came from."""
+    h1 = _headline(tree)
+    title_node = tree.find(".//title")
+    raw: list[tuple[str, str | None]] = [
+        (
+            "jsonld",
+            next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), None),
+        ),
+        ("h1", h1),
+        ("og", meta_content(tree, "og:title")),
+        ("feed", hints.title),
+        ("meta", meta_content(tree, *_TITLE_META)),
+        ("title", visible_text(title_node) if title_node is not None else None),
+        ("trafilatura", extracted),
+    ]
+    site_keys = {fold(name) for name in sites}
+    votes = _Votes(TITLE_WEIGHTS)
+    for signal, value in raw:
+        text = strip_site_affix(" ".join((value or "").split()), sites, h1)
+        if text and fold(text) not in site_keys:
+            votes.add(fold(text), signal, text)
+    best = votes.best()
+    return (best[1], best[0]) if best else ("", None)
+
+
+def _ld_names(value: Any) -> Iterator[tuple[str, bool]]:
+    """(name, is an organization) of a JSON-LD author value: object, list or string."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, str):
+            yield from ((name, False) for name in split_byline(item))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            kinds = (
+                item.get("@type") if isinstance(item.get("@type"), list) else [item.get("@type")]
+            )
+            organization = any(
+                k in ("Organization", "NewsMediaOrganization", "Corporation") for k in kinds
+            )
+            name = clean_name(item["name"])
+            if name:
+                yield name, organization
+
+
+def _byline_texts(tree: HtmlElement) -> list[str]:
+    """Visible bylines: a byline/author block, rel=author links, or a "By ..." paragraph."""
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag in _SKIPPED_TAGS:
+            continue
+        classes = (node.get("class") or "").lower().split()
+        if any(
+            c in ("byline", "author", "authors", "story-byline", "article-byline") for c in classes
+        ):
+            text = visible_text(node)
+            if text and len(text) <= _BYLINE_MAX_CHARS:
+                return [text]
+    links = [visible_text(a) for a in tree.iterfind(".//a[@rel='author']")]
+    if links:
+        return [", ".join(links)]
+    for path in (".//article//p", ".//main//p"):
+        for node in tree.iterfind(path):
+            text = visible_text(node)
+            if _BYLINE_START.match(text) and len(text) <= _BYLINE_MAX_CHARS:
+                return [text]
+    return []
+
+
+def choose_authors(
+    tree: HtmlElement,
+    articles: list[dict[str, Any]],
+    sites: list[str],
+    hints: PageHints,
+    extracted: list[str],
+) -> tuple[list[str], list[str], str | None]:
+    """(people, credits, signal): people by agreement, credits from every signal."""
+    signals: list[tuple[str, list[str]]] = []
+    credits: list[str] = []
+    for obj in articles:
+        if "author" in obj:
+            names = list(_ld_names(obj["author"]))
+            credits += [name for name, organization in names if organization]
+            signals.append(("jsonld", [name for name, organization in names if not organization]))
+            break
+    signals.append(("byline", [n for text in _byline_texts(tree) for n in split_byline(text)]))
+    meta = meta_content(tree, *_AUTHOR_META)
+    if meta and not meta.startswith(("http://", "https://")):
+        signals.append(("meta", split_byline(meta)))
+    signals.append(("feed", [n for raw in hints.authors for n in split_byline(raw)]))
+    signals.append(("trafilatura", [n for raw in extracted for n in split_byline(raw)]))
+    votes = _Votes(AUTHOR_WEIGHTS)
+    for signal, names in signals:
+        people, found_credits = sort_names(names, sites)
+        credits += found_credits
+        if people:
+            votes.add(frozenset(map(fold, people)), signal, people)
+    best = votes.best()
+    credits = merge_names(credits)
+    if best is None:
+        return [], credits, ("jsonld" if credits else None)
+    return best[1], credits, best[0]
+
+
+def _date_candidates(
+    tree: HtmlElement, articles: list[dict[str, Any]], keys: tuple[str, ...], meta: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    for obj in articles:
+        if isinstance(obj.get(keys[0]), str):
+            yield "jsonld", obj[keys[0]]
+            break
+    og = meta_content(tree, keys[1])
+    if og:
+        yield "og", og
+    other = meta_content(tree, *meta)
+    if other:
+        yield "meta", other
+
+
+def _trusted(stamp: datetime, hints: PageHints) -> bool:
+    moment = as_utc(stamp)
+    if moment is None:
+        return False
+    if hints.fetched_at is not None and moment > hints.fetched_at + _FUTURE_SLACK:
+        return False
+    feed = hints.published
+    return feed is None or abs(moment - feed) <= _FEED_DISTANCE
+
+
+def choose_published(
+    tree: HtmlElement, articles: list[dict[str, Any]], hints: PageHints, day: str | None
+) -> tuple[datetime | None, str | None]:
+    """(published_at in UTC, signal): the heaviest day, at the best time the page gives it."""
+    raw = list(
+        _date_candidates(
+            tree, articles, ("datePublished", "article:published_time"), _PUBLISHED_META
+        )
+    )
+    for node in tree.iterfind(".//time[@datetime]"):
+        if node.get("itemprop") == "datePublished" or "pubdate" in node.attrib or _in_story(node):
+            raw.append(("time", node.get("datetime", "")))
+            break
+    if hints.published is not None:
+        raw.append(("feed", hints.published.isoformat()))
+    if day:
+        raw.append(("trafilatura", day))
+    votes = _Votes(DATE_WEIGHTS)
+    stamps: list[tuple[str, datetime]] = []
+    for signal, value in raw:
+        stamp = parse_timestamp(value)
+        if stamp is None or not _trusted(stamp, hints):
+            continue
+        stamps.append((signal, stamp))
+        votes.add(stamp.date(), signal, stamp)
+    best = votes.best()
+    if best is None:
+        return None, None
+    signal, stamp = best
+    same_day = [s for sig, s in stamps if s.date() == stamp.date()]
+    return as_utc(_best_time(stamp, same_day)), signal
+
+
+def _best_time(stamp: datetime, same_day: list[datetime]) -> datetime:
+    """A bare date or a time without offset, completed by an agreeing candidate that has them."""
+    aware = [
+        s for s in same_day if s.tzinfo is not None and (s.hour, s.minute, s.second) != (0, 0, 0)
+    ]
+    if stamp.tzinfo is None:
+        for other in aware:
+            if other.replace(tzinfo=None) == stamp or (stamp.hour, stamp.minute) == (0, 0):
+                return other
+    elif (stamp.hour, stamp.minute, stamp.second) == (0, 0, 0) and aware:
+        return aware[0]
+    return stamp
+
+
+def _in_story(node: HtmlElement) -> bool:
+    """A <time> of the story itself, not one in a related box, a list or a teaser."""
+    for parent in node.iterancestors():
+        tag = parent.tag if isinstance(parent.tag, str) else ""
+        classes = (parent.get("class") or "").lower()
+        if tag in ("aside", "nav", "footer", "li") or "related" in classes or "teaser" in classes:
+            return False
+    return True
+
+
+def choose_modified(
+    tree: HtmlElement, articles: list[dict[str, Any]], hints: PageHints
+) -> datetime | None:
+    """When the page says it was last changed, if it says so apart from the publication."""
+    for _, value in _date_candidates(
+        tree, articles, ("dateModified", "article:modified_time"), _MODIFIED_META
+    ):
+        stamp = parse_timestamp(value)
+        if stamp is not None and (
+            hints.fetched_at is None or as_utc(stamp) <= hints.fetched_at + _FUTURE_SLACK
+        ):
+            return as_utc(stamp)
+    return None
+
+
+def choose_metadata(
+    tree: HtmlElement, ld_objects: list[dict[str, Any]], url: str, hints: PageHints, doc: Any
+) -> Chosen:
+    """Weigh every signal for title, authors and dates; ``doc`` is trafilatura's result."""
+    articles = article_objects(ld_objects)
+    sites = site_names(tree, ld_objects, hints, url)
+    title, title_source = choose_title(tree, articles, sites, hints, doc.title)
+    extracted_authors = [a for a in (doc.author or "").split(";") if a.strip()]
+    authors, credits, authors_source = choose_authors(
+        tree, articles, sites, hints, extracted_authors
+    )
+    published, published_source = choose_published(tree, articles, hints, doc.date)
+    modified = choose_modified(tree, articles, hints)
+    if modified is not None and published is not None and modified <= published:
+        modified = None  # the same moment again says nothing about a change
+    declared_site = next(iter(sites), None) if sites and sites[0] not in hints.site_names else None
+    return Chosen(
+        title=title,
+        title_source=title_source,
+        authors=authors,
+        credits=credits,
+        authors_source=authors_source if authors or credits else None,
+        published_at=published,
+        published_source=published_source,
+        modified_at=modified,
+        site_name=doc.sitename or declared_site,
+    )
