@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search clean
+.PHONY: demo test lint bench bench-search bench-metadata clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: $(BIN)/.installed
 # Search and export figures at 100,000 generated articles (a scratch database, dropped after).
 bench-search: $(BIN)/.installed
 	$(BIN)/python bench/search_bench.py
+
+bench-metadata: $(BIN)/.installed
+	$(BIN)/python bench/metadata_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

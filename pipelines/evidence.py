@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 from crawler.dates import as_utc, parse_timestamp
 from pipelines.bylines import clean_name, merge_names, sort_names, split_byline
-from pipelines.metadata import article_objects, meta_content
+from pipelines.metadata import article_objects, meta_tags
 from pipelines.titles import fold, host_names, strip_site_affix
 
 # Weight of each signal's vote; the order breaks ties (most reliable first).
@@ -38,6 +38,7 @@ _FUTURE_SLACK = timedelta(minutes=10)  # clock skew between a site and the crawl
 _FEED_DISTANCE = timedelta(days=2)  # a page date this far from its feed entry's is distrusted
 _BYLINE_START = re.compile(r"^(?:By|BY|Von|VON|Por|POR|Par|PAR)\s+\w")
 _BYLINE_MAX_CHARS = 160
+_BYLINE_XPATH = ".//*[contains(@class, 'yline') or contains(@class, 'uthor')]"
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
 _TITLE_META = ("twitter:title", "dc.title", "DC.title", "parsely-title", "sailthru.title")
 _AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "parsely-author",
@@ -100,6 +101,10 @@ class _Votes:
         return min(members, key=lambda m: order.index(m[0]))
 
 
+def _meta(metas: dict[str, str], *keys: str) -> str | None:
+    return next((metas[key] for key in keys if key in metas), None)
+
+
 def visible_text(node: HtmlElement) -> str:
     """An element's text as a reader sees it: scripts and styles left out, spaces collapsed."""
     parts: list[str] = []
@@ -119,10 +124,14 @@ def visible_text(node: HtmlElement) -> str:
 
 
 def site_names(
-    tree: HtmlElement, ld_objects: list[dict[str, Any]], hints: PageHints, url: str
+    tree: HtmlElement,
+    metas: dict[str, str],
+    ld_objects: list[dict[str, Any]],
+    hints: PageHints,
+    url: str,
 ) -> list[str]:
     """Every name the site goes by: og:site_name, the JSON-LD publisher, the source's names."""
-    names = [meta_content(tree, "og:site_name", "application-name", "publisher")]
+    names = [_meta(metas, "og:site_name", "application-name", "publisher")]
     for obj in ld_objects:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
@@ -142,6 +151,7 @@ def _headline(tree: HtmlElement) -> str | None:
 
 def choose_title(
     tree: HtmlElement,
+    metas: dict[str, str],
     articles: list[dict[str, Any]],
     sites: list[str],
     hints: PageHints,
@@ -156,9 +166,9 @@ def choose_title(
             next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), None),
         ),
         ("h1", h1),
-        ("og", meta_content(tree, "og:title")),
+        ("og", _meta(metas, "og:title")),
         ("feed", hints.title),
-        ("meta", meta_content(tree, *_TITLE_META)),
+        ("meta", _meta(metas, *_TITLE_META)),
         ("title", visible_text(title_node) if title_node is not None else None),
         ("trafilatura", extracted),
     ]
@@ -192,9 +202,11 @@ def _ld_names(value: Any) -> Iterator[tuple[str, bool]]:
 
 def _byline_texts(tree: HtmlElement) -> list[str]:
     """Visible bylines: a byline/author block, rel=author links, or a "By ..." paragraph."""
-    for node in tree.iter():
-        if not isinstance(node.tag, str) or node.tag in _SKIPPED_TAGS:
-            continue
+    # The story's own element first: a byline sits in it, and a big page's chrome is not read.
+    scope = next(
+        (n for n in (tree.find(".//article"), tree.find(".//main")) if n is not None), tree
+    )
+    for node in scope.xpath(_BYLINE_XPATH):
         classes = (node.get("class") or "").lower().split()
         if any(
             c in ("byline", "author", "authors", "story-byline", "article-byline") for c in classes
@@ -215,6 +227,7 @@ def _byline_texts(tree: HtmlElement) -> list[str]:
 
 def choose_authors(
     tree: HtmlElement,
+    metas: dict[str, str],
     articles: list[dict[str, Any]],
     sites: list[str],
     hints: PageHints,
@@ -230,7 +243,7 @@ def choose_authors(
             signals.append(("jsonld", [name for name, organization in names if not organization]))
             break
     signals.append(("byline", [n for text in _byline_texts(tree) for n in split_byline(text)]))
-    meta = meta_content(tree, *_AUTHOR_META)
+    meta = _meta(metas, *_AUTHOR_META)
     if meta and not meta.startswith(("http://", "https://")):
         signals.append(("meta", split_byline(meta)))
     signals.append(("feed", [n for raw in hints.authors for n in split_byline(raw)]))
@@ -249,16 +262,20 @@ def choose_authors(
 
 
 def _date_candidates(
-    tree: HtmlElement, articles: list[dict[str, Any]], keys: tuple[str, ...], meta: tuple[str, ...]
+    tree: HtmlElement,
+    metas: dict[str, str],
+    articles: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    meta: tuple[str, ...],
 ) -> Iterator[tuple[str, str]]:
     for obj in articles:
         if isinstance(obj.get(keys[0]), str):
             yield "jsonld", obj[keys[0]]
             break
-    og = meta_content(tree, keys[1])
+    og = _meta(metas, keys[1])
     if og:
         yield "og", og
-    other = meta_content(tree, *meta)
+    other = _meta(metas, *meta)
     if other:
         yield "meta", other
 
@@ -274,12 +291,16 @@ def _trusted(stamp: datetime, hints: PageHints) -> bool:
 
 
 def choose_published(
-    tree: HtmlElement, articles: list[dict[str, Any]], hints: PageHints, day: str | None
+    tree: HtmlElement,
+    metas: dict[str, str],
+    articles: list[dict[str, Any]],
+    hints: PageHints,
+    day: str | None,
 ) -> tuple[datetime | None, str | None]:
     """(published_at in UTC, signal): the heaviest day, at the best time the page gives it."""
     raw = list(
         _date_candidates(
-            tree, articles, ("datePublished", "article:published_time"), _PUBLISHED_META
+            tree, metas, articles, ("datePublished", "article:published_time"), _PUBLISHED_META
         )
     )
     for node in tree.iterfind(".//time[@datetime]"):
@@ -331,11 +352,11 @@ def _in_story(node: HtmlElement) -> bool:
 
 
 def choose_modified(
-    tree: HtmlElement, articles: list[dict[str, Any]], hints: PageHints
+    tree: HtmlElement, metas: dict[str, str], articles: list[dict[str, Any]], hints: PageHints
 ) -> datetime | None:
     """When the page says it was last changed, if it says so apart from the publication."""
     for _, value in _date_candidates(
-        tree, articles, ("dateModified", "article:modified_time"), _MODIFIED_META
+        tree, metas, articles, ("dateModified", "article:modified_time"), _MODIFIED_META
     ):
         stamp = parse_timestamp(value)
         if stamp is not None and (
@@ -350,14 +371,15 @@ def choose_metadata(
 ) -> Chosen:
     """Weigh every signal for title, authors and dates; ``doc`` is trafilatura's result."""
     articles = article_objects(ld_objects)
-    sites = site_names(tree, ld_objects, hints, url)
-    title, title_source = choose_title(tree, articles, sites, hints, doc.title)
+    metas = meta_tags(tree)
+    sites = site_names(tree, metas, ld_objects, hints, url)
+    title, title_source = choose_title(tree, metas, articles, sites, hints, doc.title)
     extracted_authors = [a for a in (doc.author or "").split(";") if a.strip()]
     authors, credits, authors_source = choose_authors(
-        tree, articles, sites, hints, extracted_authors
+        tree, metas, articles, sites, hints, extracted_authors
     )
-    published, published_source = choose_published(tree, articles, hints, doc.date)
-    modified = choose_modified(tree, articles, hints)
+    published, published_source = choose_published(tree, metas, articles, hints, doc.date)
+    modified = choose_modified(tree, metas, articles, hints)
     if modified is not None and published is not None and modified <= published:
         modified = None  # the same moment again says nothing about a change
     declared_site = next(iter(sites), None) if sites and sites[0] not in hints.site_names else None

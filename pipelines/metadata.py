@@ -64,6 +64,21 @@ def meta_content(tree: HtmlElement, *keys: str) -> str | None:
     return None
 
 
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """Every <meta> key (property, name or itemprop) with its first non-empty content, read
+    in one pass for the many lookups of the metadata layer."""
+    found: dict[str, str] = {}
+    for node in tree.iter("meta"):
+        content = (node.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            key = node.get(attr)
+            if key:
+                found.setdefault(key.strip(), content)
+    return found
+
+
 def is_not_article(
     tree: HtmlElement, ld_objects: list[dict[str, Any]], pagetype: str | None
 ) -> bool:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 # full-width colon, bars and the Korean vertical bar, spaced or not.
 _SUFFIX_SEPARATOR = re.compile(r"(\s+[|\-–—·•»/]\s+|\s*[|｜：ㅣ]\s*|(?<=\S)-(?=[^\x00-\x7f]))")
 _SEPARATOR = re.compile(r"(\s+[|\-–—·•»/]\s+|\s*[|｜：ㅣ]\s*|(?<=\S)-(?=[^\x00-\x7f])|:\s+)")
+_NOT_WORD = re.compile(r"[\W_]+")
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\.?$|^\d{1,2}\.? \w+\.? \d{4}$")
 _SECTION_WORDS = 3  # a section label beside the site's name: at most this many words
 _MIN_SITE_KEY = 3  # shorter site keys ("dw" is 2) only match a whole part, never inside one
@@ -26,8 +27,7 @@ def fold(text: str) -> str:
     """Compare headlines the way readers do: Unicode-normalised, case-folded, without
     punctuation, spaces collapsed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(ch if ch.isalnum() else " " for ch in text)
-    return " ".join(kept.split())
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def site_key(name: str) -> str:

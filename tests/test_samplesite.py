@@ -30,8 +30,11 @@ from newswire.errors import ConfigError, NewswireError
 from newswire.samplesite import RunningSite, SampleSite, build_site, start_site
 from newswire.samplesite.content import human_date, slugify
 from newswire.samplesite.pages import PageContext, render_article
+from newswire.samplesite.site import META_STYLES
 from newswire.samplesite.sourcesfile import toml_value
 from newswire.samplesite.truth import build_truth
+from pipelines.evidence import PageHints
+from pipelines.extract import Extracted, ExtractOptions, extract_article
 
 NOW = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
 SLOW = 0.4
@@ -40,7 +43,9 @@ TRUTH_KEYS = {
     "url",
     "title",
     "authors",
+    "credits",
     "published",
+    "modified",
     "language",
     "alternate_urls",
     "duplicate_of",
@@ -178,34 +183,52 @@ def test_local_dates_never_run_ahead_of_utc(now: datetime) -> None:
 
 
 def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[str]:
-    """Render one truth article and compare trafilatura's view with the truth entry."""
+    """Render one truth article and compare newswire's record of it with the truth entry;
+    the body text is trafilatura's, unchanged."""
     base = base_urls[entry["outlet"]]
     article = site.find_article(entry["outlet"], "/" + entry["url"][len(base) :])
     assert article is not None, entry["url"]
     html = render_article(PageContext(site, site.outlets[entry["outlet"]], base_urls), article)
     encoding = entry["legacy_encoding"] or "utf-8"
     page = html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
+    options = ExtractOptions(hints=PageHints(site_names=(entry["outlet"],)))
+    result = extract_article(page.encode(encoding), entry["url"], None, options)
+    assert isinstance(result, Extracted), (entry["url"], result)
     doc = trafilatura.bare_extraction(page, url=entry["url"], with_metadata=True)
-    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
-    wrong = []
-    if doc.title != entry["title"]:
-        wrong.append(f"title {doc.title!r}")
-    if authors != entry["authors"]:
-        wrong.append(f"authors {authors!r}")
-    if doc.date != entry["published"][:10]:
-        wrong.append(f"date {doc.date!r} != {entry['published']}")
-    if not (doc.text or "").startswith(entry["text_start"]):
-        wrong.append(f"text {(doc.text or '')[:60]!r}")
+    modified = entry["modified"] and datetime.fromisoformat(entry["modified"])
+    expected = {
+        "title": entry["title"],
+        "authors": entry["authors"],
+        "credits": entry["credits"],
+        "published_at": datetime.fromisoformat(entry["published"]),
+        "modified_at": modified or None,
+        "language": entry["language"],
+    }
+    wrong = [
+        f"{name} {getattr(result, name)!r} != {value!r}"
+        for name, value in expected.items()
+        if getattr(result, name) != value
+    ]
+    sources = (result.title_source, result.authors_source, result.published_source)
+    if None in sources:
+        wrong.append(f"sources {sources!r}")
+    if result.text != (doc.text or "").strip() or not result.text.startswith(entry["text_start"]):
+        wrong.append(f"text {result.text[:60]!r}")
     return [f"{entry['url']}: {w}" for w in wrong]
 
 
 @pytest.mark.parametrize("now", [NOW, None], ids=["fixed-now", "real-now"])
-def test_trafilatura_agrees_with_truth(now: datetime | None) -> None:
+def test_newswire_agrees_with_truth(now: datetime | None) -> None:
+    """Every field of every article, in every metadata style the site renders."""
     site = build_site(now=now, bulk_articles=12)
     site.publish_next()  # the held-back article is rendered too
     base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
     truth = build_truth(site, base_urls)
     assert len(truth["articles"]) >= 40
+    assert {
+        site.find_article(a["outlet"], "/" + a["url"].split("/", 3)[3]).meta_style
+        for a in truth["articles"]
+    } == set(range(META_STYLES))
     mismatches = [m for entry in truth["articles"] for m in _extract(site, base_urls, entry)]
     assert mismatches == []
 

@@ -2,8 +2,10 @@
 
 Article pages carry the metadata real news pages carry (JSON-LD NewsArticle, Open Graph,
 ``article:published_time``, ``<time datetime>``, a human date, a byline) plus navigation, ads,
-related links and comments. Related lists and comments carry no dates, so the publication
-date stays unambiguous.
+related links and comments. Each article shows one of six metadata styles
+(``site.Article.meta_style``) that real sites use and that trip up extractors: site affixes
+in the title, an SEO title unlike the ``<h1>``, JSON-LD in ``@graph``, agency credits,
+bylines only in visible text, dates without offset, a related box with other dates.
 """
 
 from __future__ import annotations
@@ -104,20 +106,61 @@ def _iso(article: Article, moment: datetime) -> str:
     return text.replace("+00:00", "Z") if article.outlet == "meridian" else text
 
 
-def _article_meta(ctx: PageContext, article: Article) -> str:
-    story = article.story
-    canonical = ctx.url(article.path)
-    authors = [
+_SEO = {
+    "en": "what we know",
+    "fr": "ce que l'on sait",
+    "de": "was wir wissen",
+    "es": "lo que sabemos",
+}
+_ROLE = {"en": "Senior Correspondent", "fr": "Envoyé spécial", "de": "Korrespondent",
+         "es": "Corresponsal"}  # fmt: skip
+
+
+def page_title(ctx: PageContext, article: Article) -> str:
+    """The <title> in the article's metadata style: the site's affix in one of six forms."""
+    story, outlet, style = article.story, ctx.outlet, article.meta_style
+    if style == 1:
+        return f"{story.title} - {outlet.short.upper()}"
+    if style == 2:
+        return f"{seo_title(article)} – {outlet.short} – {article.published:%d.%m.%Y}"
+    if style == 3:
+        return f"{outlet.title}: {story.title}"
+    if style == 4:
+        return f"{story.title}：{outlet.title}デジタル"
+    if style == 5:
+        return f"{story.title}-{article.section.label}ㅣ{outlet.short}"
+    return f"{story.title} | {outlet.title}"
+
+
+def seo_title(article: Article) -> str:
+    """Style 2's search-engine title, which is not the headline its readers see."""
+    return f"{article.story.title}: {_SEO[article.language]}"
+
+
+def _ld_authors(ctx: PageContext, article: Article) -> object:
+    people: list[dict[str, object]] = [
         {"@type": "Person", "name": n, "url": ctx.url(f"/author/{slugify(n)}/")}
-        for n in story.authors
+        for n in article.story.authors
     ]
+    if article.meta_style == 1 and len(people) == 1:
+        return people[0]  # one author as an object, not an array
+    people += [{"@type": "Organization", "name": name} for name in article.credits]
+    return people
+
+
+def _article_meta(ctx: PageContext, article: Article) -> str:
+    story, style = article.story, article.meta_style
+    canonical = ctx.url(article.path)
+    published = _iso(article, article.published)
+    if style == 2:  # a local time without its offset: only the <time> element has it
+        published = article.published.replace(tzinfo=None).isoformat()
     ld: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": story.title,
         "description": story.dek,
-        "datePublished": _iso(article, article.published),
-        "author": authors,
+        "datePublished": published,
+        "author": _ld_authors(ctx, article),
         "publisher": {
             "@type": "Organization",
             "name": ctx.outlet.title,
@@ -129,18 +172,25 @@ def _article_meta(ctx: PageContext, article: Article) -> str:
         "articleSection": article.section.label,
         "keywords": list(story.tags),
     }
+    og_title = seo_title(article) if style == 2 else page_title(ctx, article)
+    if style == 0:
+        og_title = story.title
     tags = [
         '<meta property="og:type" content="article">',
         f'<meta name="description" content="{escape(story.dek)}">',
-        f'<meta name="author" content="{escape(", ".join(story.authors))}">',
-        f'<meta property="og:title" content="{escape(story.title)}">',
+        f'<meta property="og:title" content="{escape(og_title)}">',
         f'<meta property="og:description" content="{escape(story.dek)}">',
         f'<meta property="og:url" content="{canonical}">',
         f'<meta property="og:site_name" content="{escape(ctx.outlet.title)}">',
         f'<meta property="og:image" content="{ctx.url(IMAGE_PATH)}">',
-        f'<meta property="article:published_time" content="{_iso(article, article.published)}">',
         f'<meta property="article:section" content="{escape(article.section.label)}">',
     ]
+    if style == 2:  # the page names its authors only in the visible byline
+        del ld["headline"], ld["author"]
+    else:
+        names = ", ".join((*story.authors, *article.credits))
+        tags.insert(1, f'<meta name="author" content="{escape(names)}">')
+        tags.append(f'<meta property="article:published_time" content="{published}">')
     if article.modified is not None:
         ld["dateModified"] = _iso(article, article.modified)
         tags.append(
@@ -148,16 +198,31 @@ def _article_meta(ctx: PageContext, article: Article) -> str:
         )
     tags += [f'<meta property="article:tag" content="{escape(t)}">' for t in story.tags]
     tags.append(f'<link rel="canonical" href="{canonical}">')
+    if style == 3:  # one @graph holding the site, the page and the story
+        site = {"@type": "WebSite", "name": ctx.outlet.title, "url": ctx.base}
+        page = {"@type": "WebPage", "@id": canonical, "name": page_title(ctx, article)}
+        graph = {"@context": ld.pop("@context"), "@graph": [site, page, ld]}
+        return "\n".join(tags) + "\n" + _json_ld(graph)
     return "\n".join(tags) + "\n" + _json_ld(ld)
 
 
 def _byline(article: Article) -> str:
+    by, style = _BY[article.language], article.meta_style
+    names = article.story.authors
+    if style == 2:  # plain visible text: no links, no class a reader of markup would know
+        joined = f" {_AND[article.language]} ".join(escape(n) for n in names)
+        return f'<p class="credit-line">{by} {joined}</p>'
     links = [
         f'<a rel="author" class="author" href="/author/{slugify(n)}/">{escape(n)}</a>'
-        for n in article.story.authors
+        for n in names
     ]
     joined = f" {_AND[article.language]} ".join(links)
-    return f'<div class="byline"><span>{_BY[article.language]}</span> {joined}</div>'
+    if style == 1:  # a role word and an e-mail address after the names
+        mail = f"{slugify(names[0]) if names else 'desk'}@{article.outlet}.example"
+        joined += f', {_ROLE[article.language]} <a href="mailto:{mail}">{mail}</a>'
+    if article.credits:
+        joined += "".join(f', <span class="agency">{escape(c)}</span>' for c in article.credits)
+    return f'<div class="byline"><span>{by}</span> {joined}</div>'
 
 
 def _body(article: Article) -> str:
@@ -171,8 +236,8 @@ def _body(article: Article) -> str:
     return "\n".join(parts)
 
 
-def related_links(ctx: PageContext, article: Article, count: int) -> list[tuple[str, str]]:
-    """(href, title) of other stories for the related list: listed ones, bulk neighbours."""
+def related_links(ctx: PageContext, article: Article, count: int) -> list[tuple[str, Article]]:
+    """(href, article) of other stories for the related list: listed ones, bulk neighbours."""
     if article.bulk_index is None:
         pool = [a for a in ctx.site.listed(ctx.outlet.name) if a.path != article.path]
     else:
@@ -182,8 +247,18 @@ def related_links(ctx: PageContext, article: Article, count: int) -> list[tuple[
     links = []
     for other in pool[:count]:
         href = other.tracking[1] if other.tracking else other.link_path
-        links.append((href, other.story.title))
+        links.append((href, other))
     return links
+
+
+def _related_date(article: Article, other: Article) -> str:
+    """Style 5 dates its related links: other days, which must not become this page's."""
+    if article.meta_style != 5:
+        return ""
+    return (
+        f' <time datetime="{other.published.isoformat()}">'
+        f"{escape(human_date(other.published, other.language))}</time>"
+    )
 
 
 def _comments(article: Article, count: int) -> str:
@@ -206,8 +281,8 @@ def _story(ctx: PageContext, article: Article, related_count: int) -> str:
     story = article.story
     tags = " ".join(f'<a rel="tag" href="/tag/{slugify(t)}/">{escape(t)}</a>' for t in story.tags)
     related = "".join(
-        f'<li><a href="{href}">{escape(title)}</a></li>'
-        for href, title in related_links(ctx, article, related_count)
+        f'<li><a href="{href}">{escape(other.story.title)}</a>{_related_date(article, other)}</li>'
+        for href, other in related_links(ctx, article, related_count)
     )
     return (
         f'<body class="article-page">\n{_masthead(ctx)}\n<main id="main">\n'
@@ -236,7 +311,7 @@ def render_article(ctx: PageContext, article: Article) -> str:
         bulk_bytes = random.Random(f"size:{article.bulk_index}").randrange(64_000, 116_000)
     head = _head(
         ctx,
-        f"{article.story.title} | {ctx.outlet.title}",
+        page_title(ctx, article),
         article.language,
         _article_meta(ctx, article),
         article.legacy_encoding or "utf-8",

@@ -23,6 +23,9 @@ SITEMAP_CHUNK = 1000
 NEWS_SITEMAP_WINDOW = timedelta(days=2)
 ARCHIVE_AFTER = timedelta(days=7)  # older articles move to the gzip-compressed archive sitemap
 BULK_SPAN = timedelta(days=20)
+# Agencies credited on the pages of metadata style 4, by language (see Article.meta_style).
+AGENCIES = {"en": "The Associated Press", "fr": "AFP", "de": "dpa", "es": "EFE"}
+META_STYLES = 6
 _BULK_PATH = re.compile(r"-b(\d+)(?:/|\.html)?$")
 TRACKING_QUERIES = (
     "utm_source=newsletter&utm_medium=email&utm_campaign=morning-briefing",
@@ -57,6 +60,23 @@ class Article:
     def language(self) -> str:
         """Each section has one language; the article inherits it."""
         return self.section.language
+
+    @property
+    def meta_style(self) -> int:
+        """Which real-world metadata pattern the page shows (pages.py renders each): 0 plain,
+        1 "- SITE" suffix and a role word in the byline, 2 an SEO title unlike the <h1>, a
+        byline only in visible text and a date without offset, 3 a site prefix and JSON-LD
+        in @graph, 4 a "：site" suffix and an agency credit, 5 a "-sectionㅣsite" suffix and
+        a related box with dates."""
+        spread = self.number if self.bulk_index is None else self.bulk_index * 7 // 3
+        style = spread % META_STYLES
+        # A legacy charset cannot carry the full-width colon or the Korean bar.
+        return style - 3 if self.legacy_encoding and style >= 4 else style
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        """The agencies the page credits beside its authors."""
+        return (AGENCIES[self.language],) if self.meta_style == 4 else ()
 
     @property
     def link_path(self) -> str:
