@@ -43,7 +43,8 @@ def article_url_set(truth: dict[str, Any]) -> set[str]:
 def stored_rows(database_url: str) -> dict[str, dict[str, Any]]:
     with connect(database_url) as conn:
         cur = conn.execute(
-            "SELECT a.url, a.title, a.authors, a.published_at, a.language, a.text,"
+            "SELECT a.url, a.title, a.authors, a.credits, a.published_at, a.modified_at,"
+            " a.title_source, a.authors_source, a.published_source, a.language, a.text,"
             " o.url AS duplicate_of FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of"
         )
         names = [c.name for c in cur.description]
@@ -73,7 +74,12 @@ def test_first_crawl_stores_exactly_the_ground_truth(crawled_corpus: Corpus) -> 
         row = stored[url]
         assert row["title"] == truth["title"], url
         assert row["authors"] == truth["authors"], url
+        assert row["credits"] == truth["credits"], url
         assert row["published_at"] == datetime.fromisoformat(truth["published"]), url
+        modified = truth["modified"] and datetime.fromisoformat(truth["modified"])
+        assert row["modified_at"] == (modified or None), url
+        sources = (row["title_source"], row["authors_source"], row["published_source"])
+        assert None not in sources, (url, sources)
         assert row["language"] == truth["language"], url
         assert row["text"].startswith(truth["text_start"]), url
         assert row["duplicate_of"] == truth["duplicate_of"], url
