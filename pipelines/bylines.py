@@ -40,7 +40,19 @@ _AGENCIES = frozenset(
 )  # fmt: skip
 _DATELINE = re.compile(r"\s*(?:,\s*|\s+in\s+|\s+aus\s+|\s+en\s+|\s+à\s+)[A-Z][\w .'-]*$")
 _INSTITUTION_WORDS = frozenset(
-    {"news", "press", "media", "agency", "agentur", "agence", "agencia", "team", "desk"}
+    {
+        "news",
+        "newsroom",
+        "redaktion",
+        "press",
+        "media",
+        "agency",
+        "agentur",
+        "agence",
+        "agencia",
+        "team",
+        "desk",
+    }
 )
 
 
