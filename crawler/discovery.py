@@ -43,6 +43,7 @@ class Link:
     url: str  # absolute, NOT canonicalized (the caller does it)
     published: datetime | None  # tz-aware UTC
     title: str | None = None
+    authors: tuple[str, ...] = ()  # a feed entry's dc:creator or Atom author names, as written
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,18 @@ def _entry_date(children: dict[str, etree._Element]) -> datetime | None:
     return None
 
 
+def _entry_authors(entry: etree._Element) -> tuple[str, ...]:
+    """dc:creator and Atom <author><name> texts (RSS <author> is an e-mail address: skipped)."""
+    names = []
+    for child in entry:
+        name = _localname(child)
+        if name == "creator":
+            names.append(_clean_text("".join(child.itertext())))
+        elif name == "author" and len(child):
+            names += [_clean_text(n.text or "") for n in child if _localname(n) == "name"]
+    return tuple(n for n in names if n)
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Link]:
     """Entries of an RSS 0.9x/1.0/2.0 or Atom feed, in feed order; [] for anything else."""
     root = _parse_xml(body, base_url)
@@ -163,7 +176,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         url = _entry_url(entry, children)
         if url is None:
             continue
-        links.append(Link(url, _entry_date(children), _entry_title(children.get("title"))))
+        title = _entry_title(children.get("title"))
+        links.append(Link(url, _entry_date(children), title, _entry_authors(entry)))
     logger.debug("feed %s: %d entries", base_url, len(links))
     return links
 

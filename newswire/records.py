@@ -49,6 +49,7 @@ class Page:
     via: str  # how the URL was found: "feed", "sitemap" or "link"
     hint_title: str | None = None  # from a feed or news sitemap
     hint_published: datetime | None = None
+    hint_authors: tuple[str, ...] = ()  # a feed entry's dc:creator / Atom author names
     language_hint: str | None = None
     # "gzip" when the body is still as the server compressed it: the extraction worker inflates
     # it and the store keeps that compressed copy (see pipelines.compression).

@@ -371,6 +371,7 @@ class ExtractPipeline:
         return PageHints(
             title=page.hint_title,
             published=page.hint_published,
+            authors=page.hint_authors,
             site_names=names,
             fetched_at=page.fetched_at,
         )

@@ -110,6 +110,7 @@ def test_parse_feed_rss2() -> None:
             f"{BASE}/2026/11/24/storm-closes-harbour/",
             utc(2026, 11, 24, 10),
             "Storm & tide close the harbour",
+            ("Ada Quill",),
         ),
         Link(
             f"{BASE}/2026/11/23/council-ferry-fares/",
@@ -404,3 +405,19 @@ NOW = utc(2026, 11, 25, 12)
 )
 def test_newest_first(links: list[Link], max_age: timedelta | None, expected: list[Link]) -> None:
     assert newest_first(links, now=NOW, max_age=max_age) == expected
+
+
+def test_feed_entries_carry_their_authors() -> None:
+    rss = (
+        b'<rss xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><item>'
+        b"<link>http://x.test/a</link><author>desk@x.test</author>"
+        b"<dc:creator>Mara Quill, Tobias Fenn</dc:creator></item></channel></rss>"
+    )
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="http://x.test/b"/>'
+        b"<author><name>Ada Writer</name></author></entry></feed>"
+    )
+    assert [link.authors for link in parse_feed(rss, "http://x.test/")] == [
+        ("Mara Quill, Tobias Fenn",)
+    ]
+    assert [link.authors for link in parse_feed(atom, "http://x.test/")] == [("Ada Writer",)]

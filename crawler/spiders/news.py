@@ -164,6 +164,7 @@ class NewsSpider(scrapy.Spider):
             via=meta.get("via", "link"),
             hint_title=meta.get("hint_title"),
             hint_published=meta.get("hint_published"),
+            hint_authors=meta.get("hint_authors", ()),
             language_hint=self.source.language,
             content_encoding=meta.get(KEPT_ENCODING_META),
         )
@@ -191,6 +192,7 @@ class NewsSpider(scrapy.Spider):
                     "via": via,
                     "hint_title": link.title,
                     "hint_published": link.published,
+                    "hint_authors": link.authors,
                 },
             )
 
