@@ -1,4 +1,4 @@
-"""The sample site: ground truth agrees with trafilatura, and every trap answers over real HTTP."""
+"""The sample site: newswire's records match the ground truth; every trap answers over HTTP."""
 
 from __future__ import annotations
 
