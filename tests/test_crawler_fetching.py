@@ -175,20 +175,36 @@ def _crawl_all(site: SiteProcess, database_url: str, data_dir: Path) -> None:
 def test_gzipped_pages_are_stored_as_compressed_by_the_site(
     gzip_site: SiteProcess, database_url: str, db: Any, tmp_path: Path
 ) -> None:
+    gzip_site.reset_requests()
     _crawl_all(gzip_site, database_url, tmp_path)
+    # An article first reached through another of its URLs (a short /a/N link, fetched as a
+    # listing until its rel=canonical says otherwise) arrives decompressed by Scrapy, so its
+    # copy is compressed anew; every other article keeps the site's own deflate stream.
+    fetched = {canonicalize_url(r["url"]) for r in gzip_site.requests()}
+    via_alias = {
+        canonicalize_url(a["url"])
+        for a in gzip_site.truth()["articles"]
+        if fetched
+        & ({canonicalize_url(u) for u in a["alternate_urls"]} - {canonicalize_url(a["url"])})
+    }
     rows = db.execute(
         "SELECT a.title, h.fetched_url, h.encoding, h.html_zlib FROM articles a"
         " JOIN article_html h ON h.article_id = a.id"
     ).fetchall()
     assert len(rows) >= 20
+    kept = 0
     for title, url, encoding, html_zlib in rows:
         html = zlib.decompress(html_zlib)
         assert escape(title, quote=False) in html.decode(encoding)
         with urllib.request.urlopen(url) as plain:  # no Accept-Encoding: the page itself
             assert html == plain.read()
+        if canonicalize_url(url) in via_alias:
+            continue
         request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request) as compressed:  # the bytes the crawl received
             assert html_zlib[2:-4] in compressed.read()  # kept, not compressed a second time
+        kept += 1
+    assert kept >= len(rows) - len(via_alias) >= 20
     dropped = db.execute("SELECT stats->'dropped' FROM crawl_runs").fetchall()
     assert not any(row[0] and "bad_body" in row[0] for row in dropped)
 
