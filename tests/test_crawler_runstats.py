@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from crawler.runstats import run_outcome
+from crawler.runstats import RunLocks, run_outcome
 from storage.connection import connect
 from storage.runs import create_run, fail_dead_runs, get_run, try_lock_source, unlock_source
 from tests.conftest import SiteProcess, run_newswire
@@ -75,3 +75,18 @@ def test_only_runs_whose_process_is_gone_are_failed_as_dead(
     # Its process is gone now too (the server frees the lock a moment after the client goes).
     (late,) = wait_for("the run's lock to be freed", lambda: fail_dead_runs(db), 5)
     assert late.id == alive
+
+
+def test_one_lock_session_holds_many_sources_but_each_once(database_url: str) -> None:
+    locks = RunLocks(database_url, "newswire test locks")
+    try:
+        assert locks.try_lock("planet") and locks.try_lock("europa")
+        assert not locks.try_lock("planet")  # re-entrant in PostgreSQL, refused here
+        with connect(database_url) as other:
+            assert not try_lock_source(other, "planet")
+            locks.unlock("planet")
+            assert try_lock_source(other, "planet")
+            assert not locks.try_lock("planet")
+        assert locks.held == {"europa"}
+    finally:
+        locks.close()

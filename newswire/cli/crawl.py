@@ -103,17 +103,24 @@ def sources(config: Config) -> None:
 
 @click.command()
 @click.option("--serve", is_flag=True, help="Only serve the sample site until stopped.")
+@click.option(
+    "--outlets",
+    type=click.IntRange(min=3),
+    default=3,
+    show_default=True,
+    help="Outlets of the sample world: the three hand-made ones, then generated ones.",
+)
 @click.pass_obj
-def demo(config: Config, serve: bool) -> None:
+def demo(config: Config, serve: bool, outlets: int) -> None:
     """Serve the sample news site, crawl it into the embedded database, show the result."""
     from newswire.demo import prepare_demo, report_demo, serve_forever
     from newswire.samplesite import build_site, start_site
     from scheduler.inprocess import CrawlOptions
 
     if serve:
-        serve_forever(console)
+        serve_forever(console, outlets)
         return
-    site = start_site(build_site())
+    site = start_site(build_site(outlets=outlets))
     try:
         demo_config = prepare_demo(config, site)
         urls = ", ".join(site.urls.values())
