@@ -134,3 +134,32 @@ def test_a_killed_worker_s_runs_fail_within_seconds_and_the_other_finishes_the_q
     again = trigger(db, database_url, failed)
     wait_for("the next cycle to end", lambda: all_final(db, again), 120, 0.5)
     assert statuses(db, again) == {"succeeded": len(failed)}
+
+
+def test_sigterm_stops_claiming_and_records_open_crawls_interrupted(
+    db: psycopg.Connection[Any], database_url: str, world: SiteProcess, tmp_path: Path
+) -> None:
+    worker = start_worker(world.write_sources(tmp_path / "sources.toml"), database_url, tmp_path)
+    run_ids = trigger(db, database_url, list(world.urls))
+    wait_for("a crawl to run", lambda: statuses(db, run_ids).get("running"), 60, 0.01)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    counts = statuses(db, run_ids)
+    assert "running" not in counts and counts.get("queued", 0) > 0  # the rest wait for others
+    assert set(counts) <= {"queued", "succeeded", "interrupted"}
+
+
+def test_a_worker_exits_after_its_crawl_limit_for_its_supervisor_to_restart_it(
+    db: psycopg.Connection[Any], database_url: str, world: SiteProcess, tmp_path: Path
+) -> None:
+    sources = world.write_sources(tmp_path / "sources.toml")
+    worker = subprocess.Popen(
+        [*NEWSWIRE, "--sources", str(sources), "worker", "--concurrency", "2"],
+        env=newswire_env(database_url, tmp_path, NEWSWIRE_WORKER_MAX_CRAWLS="3"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    run_ids = trigger(db, database_url, list(world.urls)[:10])
+    assert worker.wait(timeout=60) == 0
+    counts = statuses(db, run_ids)
+    assert 3 <= counts.get("succeeded", 0) <= 4 and "running" not in counts
