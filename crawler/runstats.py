@@ -1,11 +1,13 @@
 """Extension: one crawl_runs row per crawl, opened with the spider and closed with its stats.
 
 It also keeps one run per source at a time, whoever starts it (timetable, trigger, or
-``newswire crawl``): at spider open it takes the source's session advisory lock on a dedicated
-connection named after the run, and holds it until the outcome is recorded. A process that is
-killed loses the connection and so the lock; a run that cannot get the lock ends without
-crawling, recorded as failed. The same connection is polled about once a second for a cancel
-request (``newswire cancel``), which closes the spider cleanly with its items stored.
+``newswire crawl``): at spider open it takes the source's session advisory lock and holds it
+until the outcome is recorded. The lock lives on the process's lock session: the :class:`RunLocks`
+in the ``NEWSWIRE_RUN_LOCKS`` setting, shared by every crawl of a process that runs many (one
+connection for a thousand sources), or else one the extension opens for its single crawl. A
+process that is killed loses the session and so its locks; a run that cannot get the lock ends
+without crawling, recorded as failed. The same session is polled about once a second for a
+cancel request (``newswire cancel``), which closes the spider cleanly with its items stored.
 """
 
 from __future__ import annotations
@@ -31,10 +33,8 @@ from storage.runs import (
     create_run,
     end_run,
     finish_run,
-    name_session,
     notify_runs,
-    run_session_name,
-    set_keepalives,
+    open_lock_session,
     start_run,
     try_lock_source,
     unlock_source,
@@ -96,15 +96,55 @@ def run_outcome(reason: str, stats: Mapping[str, Any]) -> tuple[str, str | None]
     return status, _ERROR_BY_REASON.get(reason, f"crawl closed: {reason}")
 
 
+class RunLocks:
+    """A process's lock session: the source run locks of all its crawls on one connection.
+
+    Session advisory locks are re-entrant within a session, so the sources held here are also
+    kept in a set: a second crawl of a source in the same process is refused like any other.
+    """
+
+    def __init__(self, database_url: str, name: str) -> None:
+        self.conn = open_lock_session(database_url, name)
+        self.held: set[str] = set()
+
+    def try_lock(self, source: str) -> bool:
+        """Take the source's run lock for this process; False when any run holds it."""
+        if source in self.held or not try_lock_source(self.conn, source):
+            return False
+        self.held.add(source)
+        return True
+
+    def unlock(self, source: str) -> None:
+        """Release the source's lock (it is forgotten here even if the session is gone)."""
+        if source in self.held:
+            self.held.discard(source)
+            unlock_source(self.conn, source)
+
+    def close(self) -> None:
+        """Close the session, which releases whatever it still holds."""
+        self.held.clear()
+        with contextlib.suppress(psycopg.Error):
+            self.conn.close()
+
+
 class RunStatsExtension:
     """Takes the source's run lock, opens (or claims a queued) crawl_runs row at spider open,
     watches for a cancel request, and records the outcome at close."""
 
-    def __init__(self, crawler: Crawler, database_url: str, trigger: str) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        database_url: str,
+        trigger: str,
+        shared_locks: RunLocks | None = None,
+    ) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.trigger = trigger
+        self.shared_locks = shared_locks  # the process's lock session; None: open one
+        self.locks: RunLocks | None = None
         self.lock_conn: psycopg.Connection[Any] | None = None
+        self.locked: str | None = None  # the source whose lock this crawl holds
         self.owns_run = False  # False: the row is final already, or another process's
         self.watcher: asyncio.Task[None] | None = None
         self.closer: asyncio.Task[None] | None = None
@@ -112,7 +152,12 @@ class RunStatsExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        ext = cls(crawler, settings["NEWSWIRE_DATABASE_URL"], settings["NEWSWIRE_RUN_TRIGGER"])
+        ext = cls(
+            crawler,
+            settings["NEWSWIRE_DATABASE_URL"],
+            settings["NEWSWIRE_RUN_TRIGGER"],
+            settings.get("NEWSWIRE_RUN_LOCKS"),
+        )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -133,10 +178,13 @@ class RunStatsExtension:
         """Lock the source, then claim or create the row; raises CloseSpider when it may not run."""
         source = spider.source.name
         pid, host = os.getpid(), socket.gethostname()
-        name = run_session_name(spider.run_id) if spider.run_id else f"newswire crawl {source}"
-        conn = self.lock_conn = connect(self.database_url, application_name=name[:63])
-        set_keepalives(conn)  # a dead crawl machine frees the lock in seconds, not hours
-        if not try_lock_source(conn, source):
+        locks = self.locks = self.shared_locks or RunLocks(
+            self.database_url, f"newswire crawl {source}"
+        )
+        conn = self.lock_conn = locks.conn
+        if locks.try_lock(source):
+            self.locked = source
+        else:
             error = f"another run of {source} is in progress: this one did not start"
             if spider.run_id is None:
                 spider.run_id = create_run(conn, source, self.trigger, pid=pid, hostname=host)
@@ -147,10 +195,8 @@ class RunStatsExtension:
             self.crawler.stats.set_value("newswire/error", error)
             logger.warning("source %s: run %s: %s", source, spider.run_id, error)
             raise CloseSpider("source_busy")
-        if spider.run_id is None:
-            with conn.transaction():  # named before the row is visible: never taken for dead
-                spider.run_id = create_run(conn, source, self.trigger, pid=pid, hostname=host)
-                name_session(conn, run_session_name(spider.run_id))
+        if spider.run_id is None:  # the lock is held first: the row is never taken for dead
+            spider.run_id = create_run(conn, source, self.trigger, pid=pid, hostname=host)
         else:
             try:
                 start_run(conn, spider.run_id, pid, hostname=host)
@@ -229,12 +275,24 @@ class RunStatsExtension:
                 conn = stack.enter_context(connect(self.database_url))
             finish_run(conn, spider.run_id, status, summary, error)
             if conn is self.lock_conn:  # free the source before saying so
-                unlock_source(conn, spider.source.name)
+                self._unlock()
             notify_runs(conn, f"ended {spider.run_id}")  # a run waiting for the source starts
 
+    def _unlock(self) -> None:
+        if self.locked is not None and self.locks is not None:
+            self.locks.unlock(self.locked)
+        self.locked = None
+
     def _release_lock(self) -> None:
-        """Closing the dedicated connection releases the source lock."""
-        if self.lock_conn is not None:
+        """Free the source: unlock it on the shared session, or close the session opened for
+        this crawl (which releases its lock)."""
+        locks, self.locks, self.lock_conn = self.locks, None, None
+        if locks is None:
+            return
+        if locks is self.shared_locks:
             with contextlib.suppress(psycopg.Error):
-                self.lock_conn.close()
-            self.lock_conn = None
+                if self.locked is not None:
+                    locks.unlock(self.locked)
+        else:
+            locks.close()
+        self.locked = None

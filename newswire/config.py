@@ -28,6 +28,9 @@ class Config:
     scheduler_max_concurrent: int = 2  # crawls the scheduler runs at once, across sources
     scheduler_grace: int = 6 * 3600  # seconds a missed timetable run may still start late
     scheduler_shutdown_timeout: float = 30.0  # seconds crawls get to close cleanly on SIGTERM
+    worker_concurrency: int = 16  # crawls a worker runs at once
+    worker_max_crawls: int = 1000  # a worker exits (to be restarted) after this many crawls
+    worker_max_memory_mb: int = 1024  # ... or once its RSS grows past this many MB
 
     @property
     def embedded_data_dir(self) -> Path:
@@ -79,4 +82,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         ),
         scheduler_grace=int(_number(env, "NEWSWIRE_SCHEDULER_GRACE", 6 * 3600, 1, whole=True)),
         scheduler_shutdown_timeout=_number(env, "NEWSWIRE_SCHEDULER_SHUTDOWN_TIMEOUT", 30.0, 0),
+        worker_concurrency=int(_number(env, "NEWSWIRE_WORKER_CONCURRENCY", 16, 1, whole=True)),
+        worker_max_crawls=int(_number(env, "NEWSWIRE_WORKER_MAX_CRAWLS", 1000, 1, whole=True)),
+        worker_max_memory_mb=int(
+            _number(env, "NEWSWIRE_WORKER_MAX_MEMORY_MB", 1024, 64, whole=True)
+        ),
     )

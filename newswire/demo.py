@@ -53,15 +53,19 @@ def report_demo(config: Config, console: Console, outlets: int) -> None:
     )
 
 
-def serve_forever(console: Console) -> None:
+SHOWN_URLS = 10  # a world of a thousand outlets is summed up, its sources file says the rest
+
+
+def serve_forever(console: Console, outlets: int) -> None:
     """Serve the sample site until SIGINT/SIGTERM, printing its URLs and a sources file."""
-    site = start_site(build_site())
+    site = start_site(build_site(outlets=outlets))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    console.print(
-        "sample news site:", *(f"  {name}: {url}" for name, url in site.urls.items()), sep="\n"
-    )
+    shown = [f"  {name}: {url}" for name, url in list(site.urls.items())[:SHOWN_URLS]]
+    if len(site.urls) > SHOWN_URLS:
+        shown.append(f"  ... and {len(site.urls) - SHOWN_URLS} more outlets")
+    console.print(f"sample news site, {len(site.urls)} outlets:", *shown, sep="\n")
     console.print("a matching sources file:\n")
     console.print(site.sources_toml(), markup=False, highlight=False)
     try:

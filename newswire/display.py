@@ -3,7 +3,7 @@ way every table reaches the screen, a pipe or a log (:func:`render`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,15 +16,18 @@ from newswire.records import Run, Source
 from storage.queries import ArticleRow, SourceSummary
 
 if TYPE_CHECKING:
-    from scheduler.inprocess import Progress
+    from scheduler.inprocess import Board
 
 
-def progress_table(rows: Sequence[Progress]) -> Table:
-    """Live figures of the crawls under way, one row per source."""
+def progress_table(board: Board | None) -> Table:
+    """Live figures of the crawls open now, one row each, and a totals line over all sources
+    (a crawl of a thousand sources shows its sixteen running, not a thousand rows)."""
     table = Table(title="crawling", title_justify="left", expand=False)
-    for column in ("source", "run", "pages", "stored", "duplicates", "dropped", "state"):
-        table.add_column(column, justify="left" if column in {"source", "state"} else "right")
-    for row in rows:
+    for column in ("source", "run", "pages", "stored", "duplicates", "dropped"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    if board is None:
+        return table
+    for row in board.running:
         table.add_row(
             row.source,
             str(row.run_id or "-"),
@@ -32,8 +35,12 @@ def progress_table(rows: Sequence[Progress]) -> Table:
             str(row.articles),
             str(row.duplicates),
             str(row.dropped),
-            "done" if row.finished else "running",
         )
+    table.caption = (
+        f"{len(board.running)} running, {board.waiting} waiting, {board.done} done;"
+        f" {board.pages} pages, {board.articles} stored, {board.duplicates} duplicates"
+    )
+    table.caption_justify = "left"
     return table
 
 

@@ -10,6 +10,8 @@ one reactor will grow from it.
 from __future__ import annotations
 
 import logging
+import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from twisted.internet import task
 
+from crawler.runstats import RunLocks
 from crawler.spiders.news import NewsSpider
 from pipelines.extract import ExtractionPool, extract_workers
 from storage.connection import open_pool
@@ -28,7 +31,12 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5
 # Writes queue on one advisory lock anyway; a second connection keeps gate lookups moving.
+# With the lock session that holds every source's run lock, a crawl of any number of sources
+# uses three connections.
 DATABASE_CONNECTIONS = 2
+# Crawls open at once: enough to overlap the waits of small sites, few enough that the
+# shared extraction pool and the two database connections are not the queue.
+DEFAULT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class CrawlOptions:
     trigger: str = "cli"
     extract_workers: int | None = None
     extract_fast: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY  # crawls open at once; the rest wait in order
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,18 @@ class Progress:
     duplicates: int
     dropped: int
     finished: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    """What a live display shows: the crawls open now, and totals over all of them."""
+
+    running: list[Progress]
+    waiting: int  # not started yet
+    done: int  # finished, whatever the outcome
+    pages: int  # totals over started crawls
+    articles: int
+    duplicates: int
 
 
 def crawl_settings(
@@ -100,47 +121,76 @@ def read_progress(crawler: Crawler) -> Progress:
     )
 
 
+def read_board(crawlers: Sequence[Crawler], total: int) -> Board:
+    """The running crawls and the totals, for a display refreshed twice a second."""
+    started = [read_progress(c) for c in crawlers]
+    return Board(
+        running=[p for p in started if not p.finished],
+        waiting=total - len(started),
+        done=sum(p.finished for p in started),
+        pages=sum(p.pages for p in started),
+        articles=sum(p.articles for p in started),
+        duplicates=sum(p.duplicates for p in started),
+    )
+
+
 def run_crawls(
     names: Sequence[str],
     settings: Settings,
     options: CrawlOptions,
-    on_progress: Callable[[list[Progress]], None] | None = None,
+    on_progress: Callable[[Board], None] | None = None,
 ) -> list[int]:
-    """Crawl the named sources concurrently in this process; returns their run ids.
+    """Crawl the named sources in this process, options.concurrency at a time in the order
+    given; returns their run ids.
 
-    The crawlers share one extraction pool sized to the machine and one small pool of
-    database connections, not one of each per source: a crawl of sixty sources must not
-    open a hundred and twenty connections.
+    The crawlers share one extraction pool sized to the machine, one small pool of database
+    connections and one lock session holding every source's run lock, not one of each per
+    source: a crawl of a thousand sources opens three connections.
     """
     level = logging.getLevelName(settings.get("LOG_LEVEL", "INFO"))
     pool = ExtractionPool(
         extract_workers(settings.get("NEWSWIRE_EXTRACT_WORKERS")),
         log_level=level if isinstance(level, int) else logging.INFO,
     )
-    database = open_pool(
-        settings["NEWSWIRE_DATABASE_URL"], min_size=1, max_size=DATABASE_CONNECTIONS
-    )
+    url = settings["NEWSWIRE_DATABASE_URL"]
+    database = open_pool(url, min_size=1, max_size=DATABASE_CONNECTIONS)
+    locks = RunLocks(url, f"newswire crawl locks {os.getpid()}")
     process = CrawlerProcess(settings)
-    crawlers = [process.create_crawler(NewsSpider) for _ in names]
-    for crawler, name in zip(crawlers, names, strict=True):
-        # Set on each crawler's own settings (not copied again): the objects must stay shared.
+    crawlers: list[Crawler] = []
+    waiting = deque(names)
+
+    def start_next(result: object = None, finished: Crawler | None = None) -> object:
+        if finished is not None and finished.stats.get_value("finish_reason") == "shutdown":
+            waiting.clear()  # Ctrl-C: the crawls not started yet never start
+        if not waiting:
+            return result
+        crawler = process.create_crawler(NewsSpider)
+        # Set on the crawler's own settings (not copied again): the objects must stay shared.
         crawler.settings.set("NEWSWIRE_DATABASE_POOL", database, priority="cmdline")
+        crawler.settings.set("NEWSWIRE_RUN_LOCKS", locks, priority="cmdline")
         if pool.workers:
             crawler.settings.set("NEWSWIRE_EXTRACT_POOL", pool, priority="cmdline")
-        process.crawl(
+        crawlers.append(crawler)
+        done = process.crawl(
             crawler,
-            source=name,
+            source=waiting.popleft(),
             max_pages=options.max_pages,
             since=options.since.isoformat() if options.since else None,
         )
+        done.addBoth(start_next, crawler)  # a slot is free: the next source in order takes it
+        return result
+
+    for _ in range(max(1, options.concurrency)):
+        start_next()
     if on_progress is not None:
-        ticker = task.LoopingCall(lambda: on_progress([read_progress(c) for c in crawlers]))
+        ticker = task.LoopingCall(lambda: on_progress(read_board(crawlers, len(names))))
         ticker.start(PROGRESS_INTERVAL, now=False)
     try:
         process.start()
     finally:
         pool.close()
         database.close()
+        locks.close()
     if on_progress is not None:
-        on_progress([read_progress(c) for c in crawlers])
+        on_progress(read_board(crawlers, len(names)))
     return [c.spider.run_id for c in crawlers if c.spider is not None and c.spider.run_id]

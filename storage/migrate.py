@@ -5,6 +5,10 @@ so processes starting at once apply each file exactly once and a failing file le
 behind. A file therefore must not use statements that refuse transactions (``CREATE INDEX
 CONCURRENTLY``, ``VACUUM``). ``schema_migrations`` records what ran; a database newer than
 this code is refused rather than used with a schema the code does not know.
+
+The run queue's tables (procrastinate's ``procrastinate_*``) are created in the same
+transaction, from procrastinate's own schema, when they are missing: they are its business,
+newswire only applies them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 import psycopg
+from procrastinate.schema import SchemaManager
 
 from newswire.errors import DatabaseError, NewswireError
 
@@ -84,7 +89,9 @@ def current_version(conn: psycopg.Connection[Any]) -> int:
 def upgrade(
     conn: psycopg.Connection[Any], migrations: Sequence[Migration] | None = None
 ) -> list[str]:
-    """Apply pending migrations (the shipped ones by default); return the names applied."""
+    """Apply pending migrations (the shipped ones by default, with the run queue's schema);
+    return the names applied."""
+    shipped = migrations is None
     if migrations is None:
         migrations = load_migrations()
     known = max((m.version for m in migrations), default=0)
@@ -116,4 +123,16 @@ def upgrade(
                 [migration.version, migration.name],
             )
             applied_now.append(migration.name)
+        if shipped and _apply_queue_schema(conn):
+            applied_now.append("procrastinate")
     return applied_now
+
+
+def _apply_queue_schema(conn: psycopg.Connection[Any]) -> bool:
+    """Create procrastinate's tables and functions unless they exist; True when created."""
+    row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+    if row is not None and row[0]:
+        return False
+    logger.info("applying the run queue's schema (procrastinate)")
+    conn.execute(SchemaManager.get_schema().encode())  # bytes: its % signs are not placeholders
+    return True

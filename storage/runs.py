@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from newswire.errors import NewswireError
 from newswire.records import Run, RunStatus, field_names
+from storage.connection import connect
 from storage.migrate import LOCK_NAMESPACE
 
 RUN_TRIGGERS = ("cli", "schedule", "manual", "api", "demo")
@@ -47,18 +48,34 @@ def create_run(
     pid: int | None = None,
     hostname: str | None = None,
 ) -> int:
-    """Record a run, either queued for a runner or already running in this process."""
+    """Record a run, either queued for a runner or already running in this process.
+
+    A running run belongs to this connection's session: it is alive while the session holds
+    the source's lock (:func:`try_lock_source`), so create it on the connection holding it.
+    """
     if trigger not in RUN_TRIGGERS:
         raise NewswireError(
             f"crawl run for {source}: trigger {trigger!r} is not one of {RUN_TRIGGERS}"
         )
     if status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise NewswireError(f"crawl run for {source}: a new run is queued or running, not {status}")
+    running = status == "running"
     with conn.transaction():
         row = conn.execute(
-            "INSERT INTO crawl_runs (source, trigger, status, started_at, pid, hostname)"
-            " VALUES (%s, %s, %s, CASE WHEN %s THEN now() END, %s, %s) RETURNING id",
-            [source, trigger, status, status == "running", pid, hostname or socket.gethostname()],
+            "INSERT INTO crawl_runs"
+            " (source, trigger, status, started_at, pid, hostname, lock_pid, lock_key)"
+            " VALUES (%s, %s, %s, CASE WHEN %s THEN now() END, %s, %s,"
+            " CASE WHEN %s THEN pg_backend_pid() END, %s) RETURNING id",
+            [
+                source,
+                trigger,
+                status,
+                running,
+                pid,
+                hostname or socket.gethostname(),
+                running,
+                source_lock_key(source) if running else None,
+            ],
         ).fetchone()
     assert row is not None
     return int(row[0])
@@ -67,14 +84,19 @@ def create_run(
 def start_run(
     conn: psycopg.Connection[Any], run_id: int, pid: int, *, hostname: str | None = None
 ) -> None:
-    """Move a queued run to running, recording the process (and host) that runs it."""
+    """Move a queued run to running, recording the process (and host) that runs it and the
+    session whose source lock keeps it alive: call it on the connection holding that lock."""
     with conn.transaction():
-        cur = conn.execute(
-            "UPDATE crawl_runs SET status = 'running', started_at = now(), pid = %s,"
-            " hostname = %s WHERE id = %s AND status = 'queued'",
-            [pid, hostname or socket.gethostname(), run_id],
-        )
-        if cur.rowcount == 1:
+        row = conn.execute(
+            "SELECT source FROM crawl_runs WHERE id = %s AND status = 'queued' FOR UPDATE",
+            [run_id],
+        ).fetchone()
+        if row is not None:
+            conn.execute(
+                "UPDATE crawl_runs SET status = 'running', started_at = now(), pid = %s,"
+                " hostname = %s, lock_pid = pg_backend_pid(), lock_key = %s WHERE id = %s",
+                [pid, hostname or socket.gethostname(), source_lock_key(row[0]), run_id],
+            )
             return
     run = get_run(conn, run_id)
     state = "missing" if run is None else run.status
@@ -126,23 +148,24 @@ def list_runs(
 
 
 # ---------------------------------------------------------------- scheduler: locks, queue, cancel
-# One run per source at a time: the crawl process holds a session advisory lock on a dedicated
-# connection named "newswire run <id>" while it runs. Advisory locks belong to one database but
-# pg_locks shows the whole cluster, so every lookup is narrowed to the current database.
+# One run per source at a time: the crawl process holds the source's session advisory lock while
+# it runs, on one lock session shared by all the crawls of the process (a session can hold many
+# locks), so a thousand sources need one connection, not a thousand. The run row names the
+# session (lock_pid) and the lock (lock_key). Advisory locks belong to one database but pg_locks
+# shows the whole cluster, so every lookup is narrowed to the current database.
 
 SOURCE_LOCK_NAMESPACE = 0x6E73  # key1 of pg_try_advisory_lock(int4, int4) for source locks
 _LEADER_LOCK = 3  # pg_try_advisory_lock(LOCK_NAMESPACE, 3): held by the active scheduler
 RUNS_CHANNEL = "newswire_runs"  # NOTIFY payloads: "queued <id>", "cancel <id>", "ended <id>"
-_RUN_SESSION_PREFIX = "newswire run "
 _OUR_ADVISORY_LOCKS = """
     l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
-# True when the crawl process of run r is alive: its named session holds a source lock.
+# True when the crawl process of run r is alive: the session that took its source's lock holds it.
 _RUN_ALIVE = f"""EXISTS (
-    SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    SELECT 1 FROM pg_locks l
     WHERE {_OUR_ADVISORY_LOCKS} AND l.classid::bigint = {SOURCE_LOCK_NAMESPACE}
-      AND a.application_name = '{_RUN_SESSION_PREFIX}' || r.id)"""
+      AND l.pid = r.lock_pid AND l.objid::bigint = r.lock_key)"""
 
 
 def source_lock_key(source: str) -> int:
@@ -150,14 +173,12 @@ def source_lock_key(source: str) -> int:
     return zlib.crc32(source.encode("utf-8")) & 0x7FFFFFFF
 
 
-def run_session_name(run_id: int) -> str:
-    """application_name of the connection holding a run's lock: how liveness is checked."""
-    return f"{_RUN_SESSION_PREFIX}{run_id}"
-
-
-def name_session(conn: psycopg.Connection[Any], name: str) -> None:
-    """Set this connection's application_name (visible to other sessions at once)."""
-    conn.execute("SELECT set_config('application_name', %s, false)", [name])
+def open_lock_session(database_url: str, name: str) -> psycopg.Connection[Any]:
+    """The connection that holds a process's source locks, named for `pg_stat_activity`, with
+    keepalives so that a dead crawl machine frees its sources in seconds, not hours."""
+    conn = connect(database_url, application_name=name[:63])
+    set_keepalives(conn)
+    return conn
 
 
 def try_lock_source(conn: psycopg.Connection[Any], source: str) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from crawler.runstats import run_outcome
+from crawler.runstats import RunLocks, run_outcome
 from storage.connection import connect
-from storage.runs import create_run, fail_dead_runs, get_run, run_session_name, try_lock_source
+from storage.runs import create_run, fail_dead_runs, get_run, try_lock_source, unlock_source
 from tests.conftest import SiteProcess, run_newswire
 from tests.scheduling import runs_of, wait_for, write_sources
 
@@ -57,17 +57,36 @@ def test_a_crawl_of_a_source_another_run_holds_does_not_crawl_and_says_why(
 def test_only_runs_whose_process_is_gone_are_failed_as_dead(
     db: psycopg.Connection[Any], database_url: str
 ) -> None:
-    alive = create_run(db, "planet", "schedule", pid=1, hostname="here")
-    dead = create_run(db, "meridian", "schedule", pid=2, hostname="there")
+    dead = create_run(db, "meridian", "schedule", pid=2, hostname="there")  # holds no lock
     waiting = create_run(db, "europa", "manual", status="queued")
-    with connect(database_url, application_name=run_session_name(alive)) as crawl:
-        assert try_lock_source(crawl, "planet")
+    with connect(database_url) as crawl:  # one lock session, two crawls: both alive
+        assert try_lock_source(crawl, "planet") and try_lock_source(crawl, "europa")
+        alive = create_run(crawl, "planet", "schedule", pid=1, hostname="here")
+        other = create_run(crawl, "europa", "schedule", pid=1, hostname="here")
         (failed,) = fail_dead_runs(db)
         assert failed.id == dead
         assert fail_dead_runs(db) == []
         assert get_run(db, alive).status == "running"
+        unlock_source(crawl, "europa")  # its lock released, not recorded: dead though the
+        (unlocked,) = fail_dead_runs(db)  # session lives on with planet's
+        assert unlocked.id == other
     assert get_run(db, waiting).status == "queued"
     assert "pid 2 on there" in (get_run(db, dead).error or "")
     # Its process is gone now too (the server frees the lock a moment after the client goes).
     (late,) = wait_for("the run's lock to be freed", lambda: fail_dead_runs(db), 5)
     assert late.id == alive
+
+
+def test_one_lock_session_holds_many_sources_but_each_once(database_url: str) -> None:
+    locks = RunLocks(database_url, "newswire test locks")
+    try:
+        assert locks.try_lock("planet") and locks.try_lock("europa")
+        assert not locks.try_lock("planet")  # re-entrant in PostgreSQL, refused here
+        with connect(database_url) as other:
+            assert not try_lock_source(other, "planet")
+            locks.unlock("planet")
+            assert try_lock_source(other, "planet")
+            assert not locks.try_lock("planet")
+        assert locks.held == {"europa"}
+    finally:
+        locks.close()

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import urllib.error
@@ -627,3 +628,43 @@ def test_command_line_serves_until_sigterm() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_a_generated_world_gives_every_outlet_its_port_feeds_sitemaps_and_truth() -> None:
+    site = build_site(now=NOW, outlets=40)
+    with start_site(site) as world:
+        truth = world.truth()
+        ports = {urlsplit(url).port for url in world.urls.values()}
+        sources = tomllib.loads(world.sources_toml())
+    assert len(truth["outlets"]) == len(ports) == 40
+    assert list(world.urls)[:4] == ["planet", "meridian", "europa", "meridian-4"]
+    per_outlet: dict[str, int] = {}
+    for article in truth["articles"]:
+        if not article["old"]:
+            per_outlet[article["outlet"]] = per_outlet.get(article["outlet"], 0) + 1
+    generated = [n for n in per_outlet if "-" in n]
+    assert len(generated) == 37 and all(8 <= per_outlet[n] <= 11 for n in generated)
+    # the traps that make sense once per world stay with the three hand-made outlets
+    assert {a["outlet"] for a in truth["articles"] if a["held_back"] or a["duplicate_of"]} <= {
+        "planet",
+        "meridian",
+        "europa",
+    }
+    assert len(sources["sources"]) == 40
+    # The default world is the three hand-made outlets, article for article.
+    assert build_site(now=NOW).articles == site.articles[: len(build_site(now=NOW).articles)]
+
+
+def test_a_world_has_at_least_the_three_hand_made_outlets() -> None:
+    with pytest.raises(ConfigError, match="--outlets must be at least 3"):
+        build_site(outlets=2)
+
+
+def test_a_thousand_outlets_are_served_by_one_acceptor_thread() -> None:
+    before = threading.active_count()
+    with start_site(build_site(now=NOW, outlets=1000)) as world:
+        assert threading.active_count() == before + 1
+        last = list(world.urls.values())[-1]
+        with urllib.request.urlopen(last, timeout=10) as response:
+            assert response.status == 200 and b"<html" in response.read()
+    assert threading.active_count() == before

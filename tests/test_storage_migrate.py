@@ -64,9 +64,11 @@ def test_upgrade_applies_once(make_empty_database: MakeDatabase) -> None:
     with connect(make_empty_database()) as conn:
         assert current_version(conn) == 0
         names = [m.name for m in load_migrations()]
-        assert upgrade(conn) == names
+        assert upgrade(conn) == [*names, "procrastinate"]  # the run queue's tables, once
         assert upgrade(conn) == []
         assert current_version(conn) == len(names)
+        queue = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+        assert queue == (True,)
         rows = conn.execute("SELECT name, applied_at FROM schema_migrations ORDER BY version")
         recorded = rows.fetchall()
     assert [name for name, _ in recorded] == names
@@ -95,7 +97,7 @@ def test_concurrent_upgrades_apply_each_migration_once(make_empty_database: Make
         thread.join(timeout=30)
     assert errors == []
     names = [m.name for m in load_migrations()]
-    assert sorted(results, key=len) == [[]] * (workers - 1) + [names]
+    assert sorted(results, key=len) == [[]] * (workers - 1) + [[*names, "procrastinate"]]
     with connect(url) as conn:
         count = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
     assert count == (len(names),)

@@ -11,6 +11,7 @@ import pytest
 
 from newswire.errors import NewswireError
 from storage import runs
+from tests.scheduling import wait_for
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 Conn = psycopg.Connection[Any]
@@ -80,3 +81,18 @@ def test_wait_for_end_returns_the_final_run_or_none_in_time(db: Conn) -> None:
     runs.finish_run(db, running, "cancelled", {}, "cancelled while running")
     ended = runs.wait_for_end(db, running, 0)
     assert ended is not None and ended.status == "cancelled"
+
+
+def test_a_started_run_lives_while_the_session_that_started_it_holds_its_source(
+    db: Conn, database_url: str
+) -> None:
+    run_id = runs.create_run(db, "alpha", "api", status="queued")
+    with runs.open_lock_session(database_url, "newswire test locks") as locks:
+        assert runs.try_lock_source(locks, "alpha")
+        runs.start_run(locks, run_id, 7)
+        assert runs.fail_dead_runs(db) == []
+        pending = runs.pending_run(db, "alpha")
+        assert pending is not None and pending.id == run_id
+        assert runs.locked_sources(db, ["alpha", "beta"]) == {"alpha"}
+    (dead,) = wait_for("the session's locks to be freed", lambda: runs.fail_dead_runs(db), 5)
+    assert dead.id == run_id and runs.pending_run(db, "alpha") is None

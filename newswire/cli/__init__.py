@@ -19,7 +19,8 @@ from newswire.config import load_config
 from newswire.errors import NewswireError
 from newswire.logs import configure_logging
 
-_SERVICES = {"scheduler"}  # long-running: plain timestamped log lines for docker and journald
+# long-running: plain timestamped log lines for docker and journald
+_SERVICES = {"scheduler", "worker"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +40,7 @@ def cli(ctx: click.Context, sources_path: Path | None, verbose: int) -> None:
 
 for _command in (
     crawl.crawl, crawl.sources, crawl.demo,
-    runs.scheduler, runs.trigger, runs.runs, runs.cancel,
+    runs.scheduler, runs.worker, runs.trigger, runs.runs, runs.cancel,
     query.search, query.show, query.export, query.stats, reextract.reextract,
     servers.db, servers.serve,
 ):  # fmt: skip

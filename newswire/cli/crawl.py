@@ -24,7 +24,7 @@ from storage.queries import source_summaries
 from storage.runs import get_run
 
 if TYPE_CHECKING:
-    from scheduler.inprocess import CrawlOptions, Progress
+    from scheduler.inprocess import Board, CrawlOptions
 
 
 @click.command()
@@ -37,6 +37,13 @@ if TYPE_CHECKING:
     help="Only articles published since this date (YYYY-MM-DD).",
 )
 @click.option("--fast", is_flag=True, help="trafilatura's fast mode: quicker, less thorough.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Sources crawled at once; the rest wait in order.",
+)
 @click.pass_obj
 def crawl(
     config: Config,
@@ -45,6 +52,7 @@ def crawl(
     max_pages: int | None,
     since: datetime | None,
     fast: bool,
+    concurrency: int,
 ) -> None:
     """Crawl SOURCE... now, in the foreground, with live progress and a summary."""
     sources = load_sources(config.sources_path)
@@ -55,7 +63,9 @@ def crawl(
         since = since.replace(tzinfo=UTC)
     from scheduler.inprocess import CrawlOptions
 
-    options = CrawlOptions(max_pages=max_pages, since=since, extract_fast=fast)
+    options = CrawlOptions(
+        max_pages=max_pages, since=since, extract_fast=fast, concurrency=concurrency
+    )
     if crawl_and_report(config, chosen, options):
         sys.exit(1)
 
@@ -66,10 +76,10 @@ def crawl_and_report(config: Config, names: list[str], options: CrawlOptions) ->
 
     database_url = ready_database(config)
     settings = crawl_settings(database_url, config.sources_path, options, data_dir=config.data_dir)
-    with Live(progress_table([]), console=console, refresh_per_second=4, transient=True) as live:
+    with Live(progress_table(None), console=console, refresh_per_second=4, transient=True) as live:
 
-        def show(rows: list[Progress]) -> None:
-            live.update(progress_table(rows))
+        def show(board: Board) -> None:
+            live.update(progress_table(board))
 
         run_ids = run_crawls(names, settings, options, on_progress=show)
     with connect(database_url) as conn:
@@ -93,17 +103,24 @@ def sources(config: Config) -> None:
 
 @click.command()
 @click.option("--serve", is_flag=True, help="Only serve the sample site until stopped.")
+@click.option(
+    "--outlets",
+    type=click.IntRange(min=3),
+    default=3,
+    show_default=True,
+    help="Outlets of the sample world: the three hand-made ones, then generated ones.",
+)
 @click.pass_obj
-def demo(config: Config, serve: bool) -> None:
+def demo(config: Config, serve: bool, outlets: int) -> None:
     """Serve the sample news site, crawl it into the embedded database, show the result."""
     from newswire.demo import prepare_demo, report_demo, serve_forever
     from newswire.samplesite import build_site, start_site
     from scheduler.inprocess import CrawlOptions
 
     if serve:
-        serve_forever(console)
+        serve_forever(console, outlets)
         return
-    site = start_site(build_site())
+    site = start_site(build_site(outlets=outlets))
     try:
         demo_config = prepare_demo(config, site)
         urls = ", ".join(site.urls.values())

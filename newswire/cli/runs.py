@@ -85,6 +85,36 @@ def scheduler(
 
 
 @click.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Crawls open at once ($NEWSWIRE_WORKER_CONCURRENCY, 16).",
+)
+@click.pass_obj
+def worker(config: Config, concurrency: int | None) -> None:
+    """Run queued crawls, many at once in one Scrapy process, until SIGTERM/SIGINT.
+
+    Start as many as you like, on this machine or others, against one database: each job is
+    claimed by one of them. A worker exits 0 after $NEWSWIRE_WORKER_MAX_CRAWLS crawls or past
+    $NEWSWIRE_WORKER_MAX_MEMORY_MB of memory, for its supervisor to restart it.
+    """
+    from scheduler.worker import WorkerOptions, run_worker
+
+    config = config.with_overrides(worker_concurrency=concurrency)
+    load_sources(config.sources_path)  # a broken file fails here, before any database work
+    options = WorkerOptions(
+        database_url=ready_database(config),
+        sources_path=config.sources_path.resolve(),
+        concurrency=config.worker_concurrency,
+        max_crawls=config.worker_max_crawls,
+        max_memory_mb=config.worker_max_memory_mb,
+        shutdown_timeout=config.scheduler_shutdown_timeout,
+        data_dir=config.data_dir,
+    )
+    sys.exit(run_worker(options))
+
+
+@click.command()
 @click.argument("names", nargs=-1, required=True)
 @click.pass_obj
 def trigger(config: Config, names: tuple[str, ...]) -> None:

@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="keep only the last N requests for /__sample/requests.json (default: all)",
     )
+    parser.add_argument(
+        "--outlets",
+        type=_count,
+        default=3,
+        help="outlets to serve, each on its own port: the three hand-made ones, then generated",
+    )
     parser.add_argument("--slow", type=float, default=1.5, help="delay of the slow page, seconds")
     parser.add_argument("--now", help="anchor date-time for all dates (default: current UTC time)")
     return parser
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             now=_parse_now(args.now),
             bulk_articles=args.bulk,
             slow_seconds=args.slow,
+            outlets=args.outlets,
         )
     except NewswireError as err:
         print(f"error: {err}", file=sys.stderr)

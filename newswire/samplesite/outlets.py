@@ -1,12 +1,15 @@
-"""The three sample outlets and the plan of their regular articles, traps included.
+"""The three sample outlets and the plan of their regular articles, traps included, and the
+generated outlets of a larger world (``--outlets N``).
 
 Each outlet has its own URL style, feed paths and sitemap layout, as real sites do, so a
-crawler cannot guess one from another.
+crawler cannot guess one from another. A generated outlet copies one of the three (its
+``template``) under its own name, with that plan's articles less the traps that only make
+sense once (a copy of another outlet's story, a held-back story, a page that answers slowly).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 
 LOGIN_PATH = "/account/login"
@@ -54,6 +57,12 @@ class Outlet:
     missing_path: str  # linked from the home page, answers 404
     list_feeds: bool = True  # sources.toml names the feeds
     list_sitemaps: bool = True  # sources.toml names the sitemap index
+    template: str | None = None  # a generated outlet: the name of the outlet it copies
+
+    @property
+    def style(self) -> str:
+        """The hand-made outlet whose page markup and plan this one follows."""
+        return self.template or self.name
 
     def sitemap_path(self, kind: str, *, compressed: bool = False) -> str:
         """Path of one child sitemap; the archive is served gzip-compressed as ``.xml.gz``."""
@@ -195,3 +204,30 @@ PLANS: dict[str, tuple[PlanEntry, ...]] = {
         PlanEntry("fr/monde", "diplomacy", _h(160)),
     ),
 }
+
+
+def _generated_plan(plan: tuple[PlanEntry, ...]) -> tuple[PlanEntry, ...]:
+    return tuple(e for e in plan if e.copy_of is None and not e.held_back and not e.slow)
+
+
+def generate_outlets(count: int) -> tuple[Outlet, ...]:
+    """The three outlets, then count - 3 generated ones named ``<template>-<n>`` (n from 4)."""
+    generated = []
+    for number in range(len(OUTLETS) + 1, count + 1):
+        template = OUTLETS[number % len(OUTLETS)]
+        generated.append(
+            replace(
+                template,
+                name=f"{template.name}-{number}",
+                title=f"{template.title} {number}",
+                short=f"{template.short} {number}",
+                template=template.name,
+            )
+        )
+    return (*OUTLETS[:count], *generated)
+
+
+def plan_of(outlet: Outlet) -> tuple[PlanEntry, ...]:
+    """The regular articles an outlet publishes."""
+    plan = PLANS[outlet.style]
+    return plan if outlet.template is None else _generated_plan(plan)

@@ -295,7 +295,7 @@ def _story(ctx: PageContext, article: Article, related_count: int) -> str:
         f"{escape(human_date(article.published, article.language))}</time></p></header>\n"
         f'<figure class="lead-image"><img src="{IMAGE_PATH}" alt="" width="640" height="360">'
         f"<figcaption>{escape(story.dek)}</figcaption></figure>\n"
-        f'<div class="{_BODY_CLASS[article.outlet]}" itemprop="articleBody">\n'
+        f'<div class="{_BODY_CLASS[ctx.outlet.style]}" itemprop="articleBody">\n'
         f"{_body(article)}\n</div>\n"
         f'<footer class="story-tags">Tags: {tags}</footer>\n</article>\n'
         f'<aside class="documents"><a href="{PDF_PATH}">PDF</a></aside>\n'

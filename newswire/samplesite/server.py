@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import logging
+import selectors
 import threading
 import time
 from collections import deque
@@ -236,6 +237,30 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 512  # a crawler opening 100+ connections at once is not refused
+    timeout = 0  # handle_request is called only when a connection waits: never block in it
+
+
+class _Acceptor(threading.Thread):
+    """One thread accepting on every outlet's socket (epoll): a thousand outlets need a
+    thousand listening sockets but not a thousand threads waking ten times a second. Each
+    request is then handled in a thread of its own, as ThreadingHTTPServer does."""
+
+    def __init__(self, servers: list[_Server]) -> None:
+        super().__init__(name="samplesite-acceptor", daemon=True)
+        self.selector = selectors.DefaultSelector()
+        for server in servers:
+            self.selector.register(server, selectors.EVENT_READ, server)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            for key, _ in self.selector.select(timeout=0.1):
+                key.data.handle_request()  # ready: accepts at once, then a handler thread
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.selector.close()
 
 
 class RunningSite:
@@ -245,6 +270,8 @@ class RunningSite:
         self.site = site
         self._state = state
         self._servers = servers
+        self._acceptor = _Acceptor(servers)
+        self._acceptor.start()
         self.urls: dict[str, str] = dict(state.base_urls)
 
     def truth(self) -> dict[str, Any]:
@@ -270,9 +297,9 @@ class RunningSite:
             self._state.log.clear()
 
     def stop(self) -> None:
-        """Stop every outlet's server and close its socket."""
+        """Stop accepting and close every outlet's socket."""
+        self._acceptor.stop()
         for server in self._servers:
-            server.shutdown()
             server.server_close()
 
     def __enter__(self) -> RunningSite:
@@ -290,7 +317,7 @@ def start_site(
     static_dir: Path | None = None,
     request_log: int | None = None,
 ) -> RunningSite:
-    """Start one server per outlet on an OS-assigned port, each in a daemon thread.
+    """Start one server per outlet on an OS-assigned port, all served by one daemon thread.
 
     With ``static_dir``, bulk article pages are rendered there first and served from disk;
     ``request_log`` bounds how many requests are kept for ``requests.json`` (None: all).
@@ -306,13 +333,5 @@ def start_site(
         servers.append(server)
     if static_dir is not None:
         state.static = StaticPages.render(site, state.base_urls, static_dir, gzipped=gzip)
-    for server, name in zip(servers, site.outlets, strict=True):
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"samplesite-{name}",
-            daemon=True,
-        )
-        thread.start()
-    logger.info("sample site serving %s", ", ".join(state.base_urls.values()))
+    logger.info("sample site serving %d outlets on %s", len(servers), host)
     return RunningSite(site, state, servers)

@@ -109,7 +109,7 @@ def _plan_article(
     outlet: Outlet, position: int, number: int, original: Article | None, seed: int, now: datetime
 ) -> Article:
     """One regular article from its plan entry; a copy reuses its original's story."""
-    spec = outlet_table.PLANS[outlet.name][position]
+    spec = outlet_table.plan_of(outlet)[position]
     section = outlet.section(spec.section)
     if original is not None:
         story = original.story
@@ -149,17 +149,18 @@ def _plan_article(
     )
 
 
-def _plan_articles(seed: int, now: datetime) -> list[Article]:
+def _plan_articles(seed: int, now: datetime, outlets: dict[str, Outlet]) -> list[Article]:
     """Every outlet's planned articles; originals are planned before their copies."""
     articles: list[Article] = []
     by_plan: dict[tuple[str, int], Article] = {}
-    outlets = {o.name: o for o in outlet_table.OUTLETS}
-    for name, plan in outlet_table.PLANS.items():
-        for position, spec in enumerate(plan):
+    taken: set[tuple[str, str]] = set()
+    order = [*(n for n in outlet_table.PLANS if n in outlets), *outlets]  # originals first
+    for name in dict.fromkeys(order):
+        for position, spec in enumerate(outlet_table.plan_of(outlets[name])):
             number = 1041 + len(articles)
             original = by_plan[spec.copy_of] if spec.copy_of else None
             article = _plan_article(outlets[name], position, number, original, seed, now)
-            if any(a.outlet == name and a.path == article.path for a in articles):
+            if (name, article.path) in taken:
                 slug = f"{slugify(article.story.title)}-{number}"
                 path = _article_path(outlets[name], article.section, article.published, slug)
                 tracking = (
@@ -167,6 +168,7 @@ def _plan_articles(seed: int, now: datetime) -> list[Article]:
                 )
                 article = replace(article, path=path, tracking=tracking)
             by_plan[(name, position)] = article
+            taken.add((name, article.path))
             articles.append(article)
     return articles
 
@@ -175,16 +177,24 @@ class SampleSite:
     """All outlets of one generated site; thread-safe, the only mutable state is publishing."""
 
     def __init__(
-        self, *, seed: int, now: datetime, bulk_articles: int, slow_seconds: float
+        self,
+        *,
+        seed: int,
+        now: datetime,
+        bulk_articles: int,
+        slow_seconds: float,
+        outlets: tuple[Outlet, ...] = outlet_table.OUTLETS,
     ) -> None:
         self.seed = seed
         self.now = now
         self.bulk_articles = bulk_articles
         self.slow_seconds = slow_seconds
-        self.outlets: dict[str, Outlet] = {o.name: o for o in outlet_table.OUTLETS}
-        self.articles: tuple[Article, ...] = tuple(_plan_articles(seed, now))
+        self.outlets: dict[str, Outlet] = {o.name: o for o in outlets}
+        self.articles: tuple[Article, ...] = tuple(_plan_articles(seed, now, self.outlets))
         self._by_path: dict[tuple[str, str], Article] = {}
+        self._own: dict[str, list[Article]] = {name: [] for name in self.outlets}
         for article in self.articles:
+            self._own[article.outlet].append(article)
             for path in (article.path, *((article.short_path,) if article.short_path else ())):
                 self._by_path[(article.outlet, path)] = article
         self._lock = threading.Lock()
@@ -222,7 +232,7 @@ class SampleSite:
         return None
 
     def _make_bulk_article(self, index: int) -> Article:
-        outlets = outlet_table.OUTLETS
+        outlets = tuple(self.outlets.values())
         outlet = outlets[index % len(outlets)]
         sections = [s for s in outlet.sections if not s.disallowed]
         section = sections[(index // len(outlets)) % len(sections)]
@@ -257,11 +267,7 @@ class SampleSite:
     # -- listings ---------------------------------------------------------------------------
     def listed(self, outlet: str) -> list[Article]:
         """Regular articles a reader can reach from the outlet's pages, newest first."""
-        found = [
-            a
-            for a in self.articles
-            if a.outlet == outlet and self.is_live(a) and not a.old and not a.disallowed
-        ]
+        found = [a for a in self._own[outlet] if self.is_live(a) and not a.old and not a.disallowed]
         return sorted(found, key=lambda a: a.published, reverse=True)
 
     def latest(self, outlet: str, limit: int = FEED_SIZE) -> list[Article]:
@@ -271,15 +277,13 @@ class SampleSite:
 
     def in_section(self, outlet: str, section_slug: str) -> list[Article]:
         """Articles of one section (the disallowed one too: its page lists them)."""
-        pool = [a for a in self.articles if a.outlet == outlet and a.disallowed]
+        pool = [a for a in self._own[outlet] if a.disallowed]
         pool = self.listed(outlet) + sorted(pool, key=lambda a: a.published, reverse=True)
         return [a for a in pool if a.section.slug == section_slug]
 
     def _reachable(self, outlet: str) -> list[Article]:
         """Regular articles a crawler may fetch: live and allowed (old ones included)."""
-        return [
-            a for a in self.articles if a.outlet == outlet and self.is_live(a) and not a.disallowed
-        ]
+        return [a for a in self._own[outlet] if self.is_live(a) and not a.disallowed]
 
     def tags(self, outlet: str) -> dict[str, str]:
         """Tag slug -> label for the tags that fetchable regular articles link to."""
@@ -322,8 +326,10 @@ def build_site(
     now: datetime | None = None,
     bulk_articles: int = 0,
     slow_seconds: float = 1.5,
+    outlets: int = len(outlet_table.OUTLETS),
 ) -> SampleSite:
-    """Generate the sample site; ``now`` anchors every date (default: the current UTC time)."""
+    """Generate the sample site of ``outlets`` outlets (the three hand-made ones first, then
+    generated copies); ``now`` anchors every date (default: the current UTC time)."""
     if now is None:
         now = datetime.now(UTC)
     elif now.tzinfo is None:
@@ -331,4 +337,12 @@ def build_site(
     now = now.replace(microsecond=0)
     if bulk_articles < 0 or slow_seconds < 0:
         raise ConfigError("sample site: --bulk and --slow must not be negative")
-    return SampleSite(seed=seed, now=now, bulk_articles=bulk_articles, slow_seconds=slow_seconds)
+    if outlets < len(outlet_table.OUTLETS):
+        raise ConfigError("sample site: --outlets must be at least 3 (the hand-made outlets)")
+    return SampleSite(
+        seed=seed,
+        now=now,
+        bulk_articles=bulk_articles,
+        slow_seconds=slow_seconds,
+        outlets=outlet_table.generate_outlets(outlets),
+    )

@@ -1,0 +1,198 @@
+"""`newswire worker`: one long-lived Scrapy process running many source crawls as queue jobs.
+
+One asyncio reactor, one ``AsyncCrawlerRunner``: each claimed job (:mod:`scheduler.queue`)
+adds a crawl of its queued run, at most ``concurrency`` at once, instead of paying a
+``scrapy crawl`` process start per run. All crawls share one extraction pool, one pool of two
+database connections for gates and stores, and one lock session holding every source's run
+lock (:class:`crawler.runstats.RunLocks`); procrastinate's own pool adds three. Every second
+the worker also cleans up after a killed worker: a job it had claimed but not started goes
+back to the queue, a job whose crawl was under way is failed, and so is its run. After
+``max_crawls`` crawls, or past ``max_memory_mb`` of RSS, it stops claiming, lets its open
+crawls finish and exits 0, to be restarted by its supervisor with a fresh heap. SIGTERM or
+SIGINT: it stops claiming, and its open crawls close cleanly (recorded interrupted) within
+the shutdown timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import resource
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import procrastinate
+from procrastinate.jobs import Status
+from psycopg_pool import ConnectionPool
+from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.settings import Settings
+from scrapy.utils.reactor import install_reactor
+
+from crawler.runstats import RunLocks
+from crawler.spiders.news import NewsSpider
+from newswire.records import RunStatus
+from pipelines.extract import ExtractionPool, extract_workers
+from scheduler.inprocess import DATABASE_CONNECTIONS, CrawlOptions, crawl_settings
+from scheduler.queue import CRAWL_QUEUE, CRAWL_TASK, HEARTBEAT_SECONDS, STALLED_SECONDS, queue_app
+from storage.connection import open_pool
+from storage.runs import fail_dead_runs, get_run
+
+logger = logging.getLogger(__name__)
+
+QUEUE_CONNECTIONS = 3  # procrastinate: one listens for new jobs, two claim and record them
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How one worker process runs."""
+
+    database_url: str
+    sources_path: Path
+    concurrency: int
+    max_crawls: int
+    max_memory_mb: int
+    shutdown_timeout: float
+    data_dir: Path | None = None
+
+
+def rss_mb() -> float:
+    """The process's peak resident set size in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Worker:
+    """The crawl task and the worker's lifecycle, on the running asyncio loop."""
+
+    def __init__(self, options: WorkerOptions, settings: Settings) -> None:
+        self.options = options
+        self.settings = settings
+        self.name = f"newswire worker {socket.gethostname()} {os.getpid()}"
+        self.crawls = 0
+        self.main: asyncio.Task[None] | None = None
+        self.runner: AsyncCrawlerRunner | None = None
+        self.shared: dict[str, object] = {}
+        self.stopping: asyncio.Task[None] | None = None
+
+    async def crawl(self, run_id: int, source: str) -> None:
+        """The job: crawl one queued run of a source to its end, recorded in crawl_runs."""
+        assert self.runner is not None
+        crawler = self.runner.create_crawler(NewsSpider)
+        for key, value in self.shared.items():  # set on the crawler's own settings: shared
+            crawler.settings.set(key, value, priority="cmdline")
+        await self.runner.crawl(crawler, source=source, run_id=run_id)
+        self.crawls += 1
+        if self.crawls >= self.options.max_crawls or rss_mb() >= self.options.max_memory_mb:
+            logger.info(
+                "%s: restarting after %d crawls at %.0f MB", self.name, self.crawls, rss_mb()
+            )
+            self._stop_claiming()
+
+    def _stop_claiming(self) -> None:
+        # procrastinate's worker, cancelled, stops claiming and waits for its open jobs.
+        if self.main is not None:
+            self.main.cancel()
+
+    def shutdown(self) -> None:
+        """SIGTERM/SIGINT: claim nothing more, close the open crawls cleanly now."""
+        logger.info("%s: stopping, open crawls close as interrupted", self.name)
+        self._stop_claiming()
+        if self.runner is not None and self.stopping is None:
+            self.stopping = asyncio.ensure_future(self.runner.stop())
+
+    async def _sweep(self, app: procrastinate.App, database: ConnectionPool) -> None:
+        """Fail what a killed worker left: its jobs (so their source locks free) and runs."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            manager = app.job_manager
+            await manager.prune_stalled_workers(STALLED_SECONDS)
+            for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
+                run_id = int(job.task_kwargs["run_id"])
+                if await asyncio.to_thread(self._still_queued, database, run_id):
+                    await manager.retry_job(job)  # claimed, never started: another worker will
+                    logger.warning("%s: run %s of a dead worker queued again", self.name, run_id)
+                else:
+                    await manager.finish_job(job, status=Status.FAILED, delete_job=False)
+            await asyncio.to_thread(self._fail_dead_runs, database)
+
+    def _still_queued(self, database: ConnectionPool, run_id: int) -> bool:
+        with database.connection() as conn:
+            run = get_run(conn, run_id)
+        return run is not None and run.status == RunStatus.QUEUED
+
+    def _fail_dead_runs(self, database: ConnectionPool) -> None:
+        with database.connection() as conn:
+            for run in fail_dead_runs(conn):
+                logger.warning("run %s of %s failed: its process died", run.id, run.source)
+
+    async def serve(self) -> None:
+        """Run jobs until stopped; the pools and the lock session close on the way out."""
+        url = self.options.database_url
+        level = logging.getLevelName(self.settings.get("LOG_LEVEL", "INFO"))
+        pool = ExtractionPool(
+            extract_workers(self.settings.get("NEWSWIRE_EXTRACT_WORKERS")),
+            log_level=level if isinstance(level, int) else logging.INFO,
+        )
+        database = open_pool(url, min_size=1, max_size=DATABASE_CONNECTIONS)
+        locks = RunLocks(url, self.name)
+        self.shared = {"NEWSWIRE_DATABASE_POOL": database, "NEWSWIRE_RUN_LOCKS": locks}
+        if pool.workers:
+            self.shared["NEWSWIRE_EXTRACT_POOL"] = pool
+        self.runner = AsyncCrawlerRunner(self.settings)
+        app = queue_app(url, max_connections=QUEUE_CONNECTIONS)
+        app.task(name=CRAWL_TASK, queue=CRAWL_QUEUE)(self.crawl)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.shutdown)
+        try:
+            async with app.open_async():
+                sweeper = asyncio.create_task(self._sweep(app, database))
+                self.main = asyncio.create_task(
+                    app.run_worker_async(
+                        queues=[CRAWL_QUEUE],
+                        name=self.name,
+                        concurrency=self.options.concurrency,
+                        install_signal_handlers=False,
+                        update_heartbeat_interval=HEARTBEAT_SECONDS,
+                        stalled_worker_timeout=STALLED_SECONDS,
+                        shutdown_graceful_timeout=self.options.shutdown_timeout,
+                        delete_jobs="successful",
+                    )
+                )
+                logger.info("%s: claiming crawls, %d at once", self.name, self.options.concurrency)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.main
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+        finally:
+            pool.close()
+            database.close()
+            locks.close()
+        logger.info("%s: stopped after %d crawls", self.name, self.crawls)
+
+
+def run_worker(options: WorkerOptions) -> int:
+    """Run a worker in this process until SIGTERM or its restart limit; returns 0."""
+    settings = crawl_settings(
+        options.database_url,
+        options.sources_path,
+        CrawlOptions(trigger="schedule"),
+        data_dir=options.data_dir,
+    )
+    install_reactor(settings["TWISTED_REACTOR"])
+    from twisted.internet import defer, reactor
+
+    worker = Worker(options, settings)
+    done = defer.Deferred.fromFuture(asyncio.ensure_future(worker.serve()))
+    failures: list[object] = []
+    done.addErrback(failures.append)
+    done.addBoth(lambda _: reactor.stop())
+    reactor.run(installSignalHandlers=False)
+    if failures:
+        logger.error("%s: %s", worker.name, failures[0])
+        return 1
+    return 0

@@ -1,0 +1,76 @@
+"""`newswire crawl` of many sources in one process: bounded concurrency, bounded connections."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from storage.connection import connect
+from tests.conftest import SiteProcess, run_newswire, start_site_process
+
+OUTLETS = 200
+CONNECTION_BOUND = 10
+SAMPLE_SECONDS = 0.05
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[SiteProcess]:
+    """A sample world of a few hundred outlets, each on its own port."""
+    site = start_site_process("--outlets", str(OUTLETS))
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+class ConnectionSampler(threading.Thread):
+    """Counts the other sessions of the database every 50 ms, keeping the peak."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(daemon=True)
+        self.conn = connect(database_url)
+        self.peak = 0
+        self.samples = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(SAMPLE_SECONDS):
+            row = self.conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            assert row is not None
+            self.peak, self.samples = max(self.peak, int(row[0])), self.samples + 1
+
+    def stop(self) -> int:
+        self.stopping.set()
+        self.join()
+        self.conn.close()
+        return self.peak
+
+
+def test_crawl_all_of_hundreds_of_sources_stays_within_ten_connections(
+    db: psycopg.Connection[Any], database_url: str, world: SiteProcess, tmp_path: Path
+) -> None:
+    sources = world.write_sources(tmp_path / "sources.toml")
+    sampler = ConnectionSampler(database_url)
+    sampler.start()
+    try:
+        done = run_newswire("--sources", str(sources), "crawl", "--all", "--concurrency", "16",
+                            database_url=database_url, data_dir=tmp_path, timeout=600)  # fmt: skip
+    finally:
+        peak = sampler.stop()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sampler.samples > 20 and 3 <= peak <= CONNECTION_BOUND
+    runs = db.execute("SELECT source, status FROM crawl_runs").fetchall()
+    assert sorted(source for source, _ in runs) == sorted(world.urls)
+    assert {status for _, status in runs} == {"succeeded"}
+    truth = world.truth()
+    expected = {a["url"] for a in truth["articles"] if not a["old"] and not a["held_back"]}
+    stored = {url for (url,) in db.execute("SELECT url FROM articles")}
+    assert stored == expected
