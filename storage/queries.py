@@ -22,6 +22,7 @@ from psycopg.rows import class_row
 from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
+from storage.stories import assign_stories, index_signatures
 
 _STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): one store transaction at a time
 
@@ -143,6 +144,17 @@ _MATCH_URL = """
 UPDATE _store_batch b SET outcome = 'known', article_id = a.id
 FROM articles a WHERE b.outcome IS NULL AND a.url = b.url
 """
+# A loser on text_hash whose text is already stored in its own source is another URL of that
+# article (a query variant, a print or AMP page, a comment page of one article), not a new row.
+_MATCH_SAME_SOURCE = """
+UPDATE _store_batch b SET outcome = 'known', article_id = m.id
+FROM (SELECT DISTINCT ON (b.ord) b.ord, c.id
+      FROM _store_batch b
+      JOIN articles o ON o.text_hash = b.text_hash AND o.duplicate_of IS NULL
+      JOIN articles c ON (c.id = o.id OR c.duplicate_of = o.id) AND c.source = b.source
+      WHERE b.outcome IS NULL ORDER BY b.ord, c.id) m
+WHERE b.ord = m.ord
+"""
 # (c) a loser on text_hash is kept as a copy pointing at the original.
 _INSERT_DUPLICATES = f"""
 WITH ins AS (
@@ -179,6 +191,13 @@ INSERT INTO article_urls (url, article_id)
 SELECT DISTINCT ON (u.url) u.url, b.article_id
 FROM _store_batch b CROSS JOIN LATERAL unnest(b.urls) AS u(url)
 ORDER BY u.url, b.ord
+ON CONFLICT DO NOTHING
+"""
+# (f) the signature of every new row, for its story (storage.stories).
+_INSERT_SIGNATURES = """
+INSERT INTO article_signatures (article_id, signature, shingles)
+SELECT article_id, signature, shingles FROM _store_batch
+WHERE outcome IN ('stored', 'duplicate') AND cardinality(signature) > 0
 ON CONFLICT DO NOTHING
 """
 # (e) raw HTML of every new row.
@@ -233,6 +252,7 @@ def store_articles(
         conn.execute(_MATCH_EARLIER)
         conn.execute(_INSERT_ORIGINALS, [run_id])
         conn.execute(_MATCH_URL)
+        conn.execute(_MATCH_SAME_SOURCE)
         conn.execute(_INSERT_DUPLICATES, [run_id])
         promoted = {row[0] for row in conn.execute(_DEMOTE_LATER_ORIGINALS)}
         if promoted:
@@ -250,6 +270,10 @@ def store_articles(
             )
         conn.execute(_INSERT_URLS)
         conn.execute(_INSERT_HTML)
+        new_ids = [int(i) for outcome, i in placed if outcome in ("stored", "duplicate")]
+        conn.execute(_INSERT_SIGNATURES)
+        index_signatures(conn, new_ids)
+        assign_stories(conn, new_ids)  # under the store lock: one assignment at a time
     outcomes = [outcome for outcome, _ in placed]
     return StoreResult(
         stored=outcomes.count("stored"),
