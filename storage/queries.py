@@ -388,12 +388,13 @@ class LanguageCount:
 
 @dataclass(frozen=True)
 class ArticleCopy:
-    """Another stored article with the same text: the original or one of its copies."""
+    """Another member of an article's story: its original, an exact copy or a near-copy."""
 
     id: int
     source: str
     url: str
     published_at: datetime | None
+    similarity: float | None  # estimated Jaccard similarity of the texts; None: one unsigned
 
 
 @dataclass(frozen=True)
@@ -417,14 +418,20 @@ def article_id_for_url(conn: psycopg.Connection[Any], url: str) -> int | None:
 
 
 def article_copies(conn: psycopg.Connection[Any], article: ArticleRow) -> list[ArticleCopy]:
-    """The original this article duplicates, or the copies of it, oldest first."""
-    original = article.duplicate_of or article.id
+    """The other members of an article's story (storage.stories), oldest first, with how
+    similar each text is to this one's."""
+    query = """
+    SELECT a.id, a.source, a.url, a.published_at,
+           CASE WHEN a.text_hash = self.text_hash THEN 1.0
+                ELSE newswire_jaccard(me.signature, s.signature) END AS similarity
+    FROM articles self
+    JOIN articles a ON a.story_id = coalesce(self.story_id, self.id) AND a.id <> self.id
+    LEFT JOIN article_signatures me ON me.article_id = self.id
+    LEFT JOIN article_signatures s ON s.article_id = a.id
+    WHERE self.id = %s ORDER BY a.published_at NULLS LAST, a.url
+    """
     with conn.cursor(row_factory=class_row(ArticleCopy)) as cur:
-        return cur.execute(
-            "SELECT id, source, url, published_at FROM articles"
-            " WHERE (id = %s OR duplicate_of = %s) AND id <> %s ORDER BY published_at, id",
-            [original, original, article.id],
-        ).fetchall()
+        return cur.execute(query, [article.id]).fetchall()
 
 
 def articles_per_day(conn: psycopg.Connection[Any], *, days: int, now: datetime) -> list[DayCount]:

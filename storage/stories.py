@@ -19,12 +19,9 @@ the order their edges are found).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
 BAND_ROWS = 4  # 32 bands of a 128-value signature: a pair with Jaccard 0.5 is a candidate 87%
 # of the time, 0.6: 98%, 0.3: 23% (1 - (1 - J^4)^32); verification discards the chance ones.
@@ -74,19 +71,6 @@ WHERE a.id = m.id AND a.story_id IS DISTINCT FROM o.id
 """
 
 
-@dataclass(frozen=True)
-class StoryCopy:
-    """Another member of an article's story, with how similar its text is to the article's."""
-
-    id: int
-    source: str
-    url: str
-    title: str
-    published_at: datetime | None
-    duplicate_of: int | None
-    similarity: float | None  # estimated Jaccard similarity; None when either is unsigned
-
-
 def _groups(nodes: Iterable[int], links: Iterable[tuple[int, int]]) -> dict[int, int]:
     """Union-find over story ids: each node mapped to one representative of its group."""
     parent: dict[int, int] = {node: node for node in nodes}
@@ -111,9 +95,7 @@ def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) ->
     ids = sorted(set(article_ids))
     if not ids:
         return 0
-    conn.execute(
-        "UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL", [ids]
-    )
+    conn.execute("UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL", [ids])
     links = conn.execute(_LINKS, {"ids": ids, "threshold": LINK_CONTAINMENT}).fetchall()
     linked = sorted({article for link in links for article in link} | set(ids))
     stories = dict(
@@ -130,20 +112,6 @@ def index_signatures(conn: psycopg.Connection[Any], article_ids: Sequence[int]) 
     """Write the LSH band keys of these articles' stored signatures."""
     if article_ids:
         conn.execute(_INSERT_BANDS, [list(article_ids)])
-
-
-def story_copies(conn: psycopg.Connection[Any], article_id: int) -> list[StoryCopy]:
-    """The other members of an article's story, oldest first, with their similarity to it."""
-    query = """
-    SELECT a.id, a.source, a.url, a.title, a.published_at, a.duplicate_of,
-           newswire_jaccard(me.signature, s.signature) AS similarity
-    FROM articles self JOIN articles a ON a.story_id = self.story_id AND a.id <> self.id
-    LEFT JOIN article_signatures me ON me.article_id = self.id
-    LEFT JOIN article_signatures s ON s.article_id = a.id
-    WHERE self.id = %s ORDER BY a.published_at NULLS LAST, a.url
-    """
-    with conn.cursor(row_factory=class_row(StoryCopy)) as cur:
-        return cur.execute(query, [article_id]).fetchall()
 
 
 def count_stories(conn: psycopg.Connection[Any]) -> tuple[int, int]:

@@ -271,9 +271,9 @@ def test_filters_filter(conn: Conn, stored: list[dict[str, Any]]) -> None:
     assert all(any(author.split()[-1] in name for name in h.authors) for h in by_author)
 
 
-def test_duplicates_are_hidden_unless_asked_for(conn: Conn, stored: list[dict[str, Any]]) -> None:
+def test_copies_are_hidden_unless_asked_for(conn: Conn, stored: list[dict[str, Any]]) -> None:
     copy = next(a for a in stored if a["duplicate_of"])
-    shown = _search(conn, copy["title"], filters=Filters(include_duplicates=True), limit=10)
+    shown = _search(conn, copy["title"], filters=Filters(copies=True), limit=10)
     assert {copy["id"], copy["duplicate_of"]} <= _ids(shown)
     assert next(h for h in shown if h.id == copy["id"]).duplicate_of == copy["duplicate_of"]
     assert copy["id"] not in _ids(_search(conn, copy["title"], limit=10))
@@ -377,7 +377,7 @@ def test_store_and_trigger_fill_search_vectors(db: Conn) -> None:
 def test_parse_filters_reads_every_value(conn: Conn) -> None:
     filters = parse_filters(
         conn, sources=["planet", "europa", "planet"], lang="EN", since="2024-05-01",
-        until="2024-05-31", author=" reyes\x00 ", duplicates=True, configured=lambda: ["planet"],
+        until="2024-05-31", author=" reyes\x00 ", copies=True, configured=lambda: ["planet"],
     )  # fmt: skip
     assert filters == Filters(
         sources=("planet", "europa"),  # europa is not configured here, but has stored articles
@@ -385,7 +385,7 @@ def test_parse_filters_reads_every_value(conn: Conn) -> None:
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 6, 1, tzinfo=UTC),  # a bare --until date includes that day
         author="reyes",
-        include_duplicates=True,
+        copies=True,
     )
     assert parse_filters(conn) == Filters()
 

@@ -14,7 +14,7 @@ import pytest
 from newswire.records import Article
 from newswire.samplesite.syndication import Copy, traps, wire_copies
 from pipelines.dedup import fingerprint_text, sign_text
-from storage import stories
+from storage import queries, stories
 from storage.connection import connect
 from storage.queries import store_articles
 
@@ -127,13 +127,14 @@ def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db
 
 def test_story_copies_list_the_other_members_with_similarity(db: Conn) -> None:
     result = store_articles(db, None, ARTICLES)
-    wire_id = result.article_ids[0]
-    copies = stories.story_copies(db, wire_id)
+    wire = queries.get_article(db, result.article_ids[0])
+    assert wire is not None
+    copies = queries.article_copies(db, wire)
     members = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story and p.key != "wire"]
     assert [c.url for c in copies] == [a.url for a in members]
     assert all(c.similarity is not None and 0.8 <= c.similarity <= 1.0 for c in copies)
-    trap_id = result.article_ids[len(wire_copies())]
-    assert stories.story_copies(db, trap_id) == []
+    trap = queries.get_article(db, result.article_ids[len(wire_copies())])
+    assert trap is not None and queries.article_copies(db, trap) == []
 
 
 def test_unsigned_exact_copies_still_share_a_story(db: Conn) -> None:
