@@ -22,9 +22,9 @@ from psycopg.rows import class_row
 from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
-from storage.stories import assign_stories, index_signatures
+from storage.stories import STORE_LOCK, assign_stories, index_signatures
 
-_STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): one store transaction at a time
+_STORE_LOCK = STORE_LOCK  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): one store at a time
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ from typing import Any
 
 import psycopg
 
+from storage.migrate import LOCK_NAMESPACE
+
+STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): storage.queries' store lock
+
 BAND_ROWS = 4  # 32 bands of a 128-value signature: a pair with Jaccard 0.5 is a candidate 87%
 # of the time, 0.6: 98%, 0.3: 23% (1 - (1 - J^4)^32); verification discards the chance ones.
 LINK_CONTAINMENT = 0.8  # shingles of the smaller text found in the larger: a copy keeps > 0.85
@@ -120,3 +124,65 @@ def count_stories(conn: psycopg.Connection[Any]) -> tuple[int, int]:
         "SELECT count(DISTINCT coalesce(story_id, id)), count(*) FROM articles"
     ).fetchone()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+# ---------------------------------------------------------------- rebuilding every story
+# `newswire dedup --rebuild`: signatures and stories recomputed for the whole corpus, in
+# batches read by keyset (id order), so memory does not grow with the corpus and each batch
+# is a short transaction a running crawl can interleave with.
+
+
+def reset_stories(conn: psycopg.Connection[Any]) -> int:
+    """Drop every signature and band and make each article its own story again (exact copies
+    stay with their original); returns how many articles there are."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
+        conn.execute("TRUNCATE article_bands, article_signatures")
+        conn.execute(
+            "UPDATE articles SET story_id = coalesce(duplicate_of, id)"
+            " WHERE story_id IS DISTINCT FROM coalesce(duplicate_of, id)"
+        )
+        row = conn.execute("SELECT count(*) FROM articles").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def article_texts(
+    conn: psycopg.Connection[Any], after_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """The next ``limit`` articles' ids and texts after ``after_id``, in id order."""
+    rows = conn.execute(
+        "SELECT id, text FROM articles WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit]
+    ).fetchall()
+    return [(int(i), text) for i, text in rows]
+
+
+def write_signatures(
+    conn: psycopg.Connection[Any], signed: Sequence[tuple[int, list[int], int]]
+) -> None:
+    """Store (article id, signature, shingle count) rows and their band keys."""
+    with conn.transaction():
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY article_signatures (article_id, signature, shingles) FROM STDIN"
+            ) as copy,
+        ):
+            copy.set_types(["int8", "int8[]", "int4"])
+            for row in signed:
+                copy.write_row(row)
+        index_signatures(conn, [article_id for article_id, _, _ in signed])
+
+
+def article_ids(conn: psycopg.Connection[Any], after_id: int, limit: int) -> list[int]:
+    """The next ``limit`` article ids after ``after_id``."""
+    rows = conn.execute(
+        "SELECT id FROM articles WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit]
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def reassign_stories(conn: psycopg.Connection[Any], ids: Sequence[int]) -> int:
+    """assign_stories for one batch of a rebuild, under the store lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
+        return assign_stories(conn, ids)
