@@ -29,7 +29,8 @@ STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): storage.queries' sto
 
 BAND_ROWS = 4  # 32 bands of a 128-value signature: a pair with Jaccard 0.5 is a candidate 87%
 # of the time, 0.6: 98%, 0.3: 23% (1 - (1 - J^4)^32); verification discards the chance ones.
-LINK_CONTAINMENT = 0.8  # shingles of the smaller text found in the larger: a copy keeps > 0.85
+LINK_CONTAINMENT = 0.85  # share of the smaller text's shingles in the larger: copies keep > 0.9,
+# different stories from one template (the sample site's) reach 0.7
 
 # The band keys of some articles' signatures (%s: their ids).
 _INSERT_BANDS = f"""
