@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search clean
+.PHONY: demo test lint bench bench-search bench-dedup clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ bench: $(BIN)/.installed
 # Search and export figures at 100,000 generated articles (a scratch database, dropped after).
 bench-search: $(BIN)/.installed
 	$(BIN)/python bench/search_bench.py
+
+# Near-duplicate stories: copy-link precision/recall on the sample site beside the exact hash,
+# and ms per article to sign and look up at 10,000 and 100,000 generated articles.
+bench-dedup: $(BIN)/.installed
+	$(BIN)/python bench/dedup_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
