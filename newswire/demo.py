@@ -18,6 +18,7 @@ from newswire.samplesite import RunningSite, build_site, start_site
 from storage.connection import connect, database_ready, describe_url, recreate_database
 from storage.embedded import ensure_embedded
 from storage.queries import count_articles, recent_articles
+from storage.stories import count_stories
 
 DEMO_DATABASE = "newswire_demo"
 
@@ -43,11 +44,13 @@ def report_demo(config: Config, console: Console, outlets: int) -> None:
     with connect(config.database_url) as conn:
         total = count_articles(conn, include_duplicates=True)
         duplicates = total - count_articles(conn)
+        stories, _ = count_stories(conn)
         stored = recent_articles(conn, limit=8)
     render(console, articles_table(stored, title="a few stored articles"))
     console.print(
         f"[bold green]stored {total} articles[/] from {outlets} outlets "
-        f"({duplicates} of them recorded as a duplicate of another outlet's copy) "
+        f"({duplicates} of them recorded as a duplicate of another outlet's copy; "
+        f"{stories} stories, edited copies counted once) "
         f"in database {DEMO_DATABASE} on {describe_url(config.database_url)}",
         soft_wrap=True,
     )

@@ -11,7 +11,7 @@ How the article records share their fields::
     ArticleMetadata            what a page says about itself (title, authors, dates, ...)
     ├── Article                one extracted page on its way to the store
     ├── Extracted              (pipelines.extract) what an extraction worker sends back
-    └── StoredArticle          + where it is stored: id, source, url, duplicate_of
+    └── StoredArticle          + where it is stored: id, source, url, duplicate_of, story_id
         ├── SearchHit          + rank and snippet: one search result
         └── ArticleRow         + text, fingerprint and bookkeeping: one articles row
 
@@ -92,6 +92,10 @@ class Article(ArticleMetadata):
     encoding: str
     fetched_at: datetime
     text_hash: bytes = b""  # set by DedupPipeline: sha256 of the normalised text
+    # Set by DedupPipeline: the MinHash signature of the text's word shingles and how many
+    # distinct shingles it has; the store links near-copies into one story with them.
+    signature: list[int] = field(default_factory=list, repr=False)
+    shingles: int = 0
 
 
 @dataclass(kw_only=True)
@@ -105,9 +109,11 @@ class ArticleKey:
 
 @dataclass(kw_only=True)
 class StoredArticle(ArticleMetadata, ArticleKey):
-    """What every listing of a stored article shows; duplicate_of names its original."""
+    """What every listing of a stored article shows: duplicate_of names the original of the
+    same text, story_id the original of its story (itself when it has no near-copy)."""
 
     duplicate_of: int | None
+    story_id: int | None
 
 
 @dataclass(kw_only=True)

@@ -102,9 +102,17 @@ def article_view(article: ArticleRow, urls: Sequence[str], copies: Sequence[Arti
     table.add_row("text hash", article.text_hash.hex())
     table.add_row("urls", Text("\n".join(urls) or "-"))
     for copy in copies:
-        role = "original" if copy.id == article.duplicate_of else "copy"
-        table.add_row(role, Text(f"{copy.id} {copy.source} {copy.url}"))
+        role = "original" if copy.id == article.story_id else "copy"
+        when = copy.published_at.date().isoformat() if copy.published_at else "undated"
+        similar = "-" if copy.similarity is None else f"{copy.similarity:.0%} similar"
+        table.add_row(role, Text(f"{copy.id} {copy.source} {when} {similar} {copy.url}"))
     return Group(table, Text(article.text))
+
+
+def stories_line(stories: tuple[int, int]) -> Text:
+    """Stories against articles: copies of one story (exact or edited) count once."""
+    count, articles = stories
+    return Text(f"{count} stories in {articles} articles ({articles - count} copies)")
 
 
 def stats_record(
@@ -112,9 +120,12 @@ def stats_record(
     days: Sequence[DayCount],
     languages: Sequence[LanguageCount],
     runs: Sequence[Any],
+    stories: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
-    """The figures of `newswire stats` for machines."""
+    """The figures of `newswire stats` for machines; stories is (stories, articles)."""
     return {
+        "stories": stories[0],
+        "articles": stories[1],
         "sources": [{k: _plain(v) for k, v in s.__dict__.items()} for s in summaries.values()],
         "per_day": [{k: _plain(v) for k, v in d.__dict__.items()} for d in days],
         "languages": [lang.__dict__ for lang in languages],

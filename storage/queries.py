@@ -22,8 +22,7 @@ from psycopg.rows import class_row
 from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
-
-_STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): one store transaction at a time
+from storage.stories import STORE_LOCK, assign_stories, index_signatures
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,17 @@ _MATCH_URL = """
 UPDATE _store_batch b SET outcome = 'known', article_id = a.id
 FROM articles a WHERE b.outcome IS NULL AND a.url = b.url
 """
+# A loser on text_hash whose text is already stored in its own source is another URL of that
+# article (a query variant, a print or AMP page, a comment page of one article), not a new row.
+_MATCH_SAME_SOURCE = """
+UPDATE _store_batch b SET outcome = 'known', article_id = m.id
+FROM (SELECT DISTINCT ON (b.ord) b.ord, c.id
+      FROM _store_batch b
+      JOIN articles o ON o.text_hash = b.text_hash AND o.duplicate_of IS NULL
+      JOIN articles c ON (c.id = o.id OR c.duplicate_of = o.id) AND c.source = b.source
+      WHERE b.outcome IS NULL ORDER BY b.ord, c.id) m
+WHERE b.ord = m.ord
+"""
 # (c) a loser on text_hash is kept as a copy pointing at the original.
 _INSERT_DUPLICATES = f"""
 WITH ins AS (
@@ -179,6 +189,13 @@ INSERT INTO article_urls (url, article_id)
 SELECT DISTINCT ON (u.url) u.url, b.article_id
 FROM _store_batch b CROSS JOIN LATERAL unnest(b.urls) AS u(url)
 ORDER BY u.url, b.ord
+ON CONFLICT DO NOTHING
+"""
+# (f) the signature of every new row, for its story (storage.stories).
+_INSERT_SIGNATURES = """
+INSERT INTO article_signatures (article_id, signature, shingles)
+SELECT article_id, signature, shingles FROM _store_batch
+WHERE outcome IN ('stored', 'duplicate') AND cardinality(signature) > 0
 ON CONFLICT DO NOTHING
 """
 # (e) raw HTML of every new row.
@@ -228,11 +245,12 @@ def store_articles(
         conn.execute(_FILL_SEARCH)
         # Inserts touch three unique indexes in orders no sorting can agree on for every pair
         # of batches, so concurrent stores could deadlock: they queue here instead (ms each).
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, _STORE_LOCK])
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
         conn.execute(_MATCH_STORED)
         conn.execute(_MATCH_EARLIER)
         conn.execute(_INSERT_ORIGINALS, [run_id])
         conn.execute(_MATCH_URL)
+        conn.execute(_MATCH_SAME_SOURCE)
         conn.execute(_INSERT_DUPLICATES, [run_id])
         promoted = {row[0] for row in conn.execute(_DEMOTE_LATER_ORIGINALS)}
         if promoted:
@@ -250,6 +268,10 @@ def store_articles(
             )
         conn.execute(_INSERT_URLS)
         conn.execute(_INSERT_HTML)
+        new_ids = [int(i) for outcome, i in placed if outcome in ("stored", "duplicate")]
+        conn.execute(_INSERT_SIGNATURES)
+        index_signatures(conn, new_ids)
+        assign_stories(conn, new_ids)  # under the store lock: one assignment at a time
     outcomes = [outcome for outcome, _ in placed]
     return StoreResult(
         stored=outcomes.count("stored"),
@@ -364,12 +386,13 @@ class LanguageCount:
 
 @dataclass(frozen=True)
 class ArticleCopy:
-    """Another stored article with the same text: the original or one of its copies."""
+    """Another member of an article's story: its original, an exact copy or a near-copy."""
 
     id: int
     source: str
     url: str
     published_at: datetime | None
+    similarity: float | None  # estimated Jaccard similarity of the texts; None: one unsigned
 
 
 @dataclass(frozen=True)
@@ -393,14 +416,20 @@ def article_id_for_url(conn: psycopg.Connection[Any], url: str) -> int | None:
 
 
 def article_copies(conn: psycopg.Connection[Any], article: ArticleRow) -> list[ArticleCopy]:
-    """The original this article duplicates, or the copies of it, oldest first."""
-    original = article.duplicate_of or article.id
+    """The other members of an article's story (storage.stories), oldest first, with how
+    similar each text is to this one's."""
+    query = """
+    SELECT a.id, a.source, a.url, a.published_at,
+           CASE WHEN a.text_hash = self.text_hash THEN 1.0
+                ELSE newswire_jaccard(me.signature, s.signature) END AS similarity
+    FROM articles self
+    JOIN articles a ON a.story_id = coalesce(self.story_id, self.id) AND a.id <> self.id
+    LEFT JOIN article_signatures me ON me.article_id = self.id
+    LEFT JOIN article_signatures s ON s.article_id = a.id
+    WHERE self.id = %s ORDER BY a.published_at NULLS LAST, a.url
+    """
     with conn.cursor(row_factory=class_row(ArticleCopy)) as cur:
-        return cur.execute(
-            "SELECT id, source, url, published_at FROM articles"
-            " WHERE (id = %s OR duplicate_of = %s) AND id <> %s ORDER BY published_at, id",
-            [original, original, article.id],
-        ).fetchall()
+        return cur.execute(query, [article.id]).fetchall()
 
 
 def articles_per_day(conn: psycopg.Connection[Any], *, days: int, now: datetime) -> list[DayCount]:

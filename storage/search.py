@@ -49,7 +49,7 @@ class Filters:
     since: datetime | None = None  # published at or after
     until: datetime | None = None  # published before
     author: str | None = None  # a case-insensitive part of one author's name
-    include_duplicates: bool = False
+    copies: bool = False  # every copy of each story; else only its original (storage.stories)
 
 
 @dataclass(frozen=True)
@@ -227,8 +227,8 @@ def where_clause(filters: Filters, plan: QueryPlan | None) -> tuple[sql.Composab
             sql.SQL("EXISTS (SELECT 1 FROM unnest(a.authors) AS au(name) WHERE au.name ILIKE %s)")
         )
         params.append(pattern)
-    if not filters.include_duplicates:
-        conditions.append(sql.SQL("a.duplicate_of IS NULL"))
+    if not filters.copies:
+        conditions.append(sql.SQL("coalesce(a.story_id, a.id) = a.id"))
     return sql.SQL(" AND ").join(conditions), params
 
 
@@ -419,7 +419,7 @@ def parse_filters(
     since: str | None = None,
     until: str | None = None,
     author: str | None = None,
-    duplicates: bool = False,
+    copies: bool = False,
     configured: Callable[[], Iterable[str]] = tuple,
     prefix: str = "",
 ) -> Filters:
@@ -434,7 +434,7 @@ def parse_filters(
         since=parse_when(since, name=f"{prefix}since") if since is not None else None,
         until=parse_when(until, name=f"{prefix}until", end=True) if until is not None else None,
         author=(author or "").replace("\x00", "").strip() or None,
-        include_duplicates=duplicates,
+        copies=copies,
     )
     if names:
         _check_sources(conn, names, configured)

@@ -355,4 +355,43 @@ def test_demo_serve_prints_urls_and_sources(tmp_path: Path) -> None:
 def test_demo_crawls_the_sample_site(server_url: str, tmp_path: Path) -> None:
     done = run_newswire("demo", database_url=server_url, data_dir=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "stored 29 articles from 3 outlets (1 of them recorded as a duplicate" in done.stdout
+    # 29 regular articles and the 14 of the syndication test bed; one story per original, less
+    # the seed's wire copy and the test bed's seven copies of its wire story.
+    assert (
+        "stored 43 articles from 3 outlets (2 of them recorded as a duplicate of another "
+        "outlet's copy; 35 stories, edited copies counted once)"
+    ) in " ".join(done.stdout.split())
+
+
+def story_rows(database_url: str) -> dict[str, str]:
+    """Each stored URL and the URL of its story's original."""
+    with connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT a.url, o.url FROM articles a JOIN articles o ON o.id = a.story_id"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_copies_are_linked_into_their_story_and_traps_are_not(crawled_corpus: Corpus) -> None:
+    stories = story_rows(crawled_corpus.database_url)
+    expected = expected_articles(crawled_corpus.truth)
+    assert set(stories) == set(expected)
+    assert stories == {url: a["story_of"] or url for url, a in expected.items()}
+    assert sum(a["story_of"] is not None for a in expected.values()) == 8
+
+
+def test_stories_do_not_depend_on_crawl_order(
+    sample_site: SiteProcess, make_empty_database: Any, tmp_path: Path
+) -> None:
+    sources = sample_site.write_sources(tmp_path / "sources.toml")
+    found = []
+    for order in (("planet", "meridian"), ("meridian", "planet")):
+        url = database_ready(make_empty_database())
+        for name in order:
+            done = run_newswire(
+                "--sources", str(sources), "crawl", name, database_url=url, data_dir=tmp_path
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        found.append(story_rows(url))
+    assert found[0] == found[1]
+    assert len(set(found[0].values())) < len(found[0])  # copies were linked at all

@@ -90,9 +90,10 @@ def api(crawled_corpus: Corpus) -> Iterator[Server]:
 def stored(crawled_corpus: Corpus) -> list[dict[str, Any]]:
     with connect(crawled_corpus.database_url) as conn:
         rows = conn.execute(
-            "SELECT id, source, language, duplicate_of FROM articles ORDER BY id"
+            "SELECT id, source, language, duplicate_of, story_id FROM articles ORDER BY id"
         ).fetchall()
-    return [dict(zip(("id", "source", "language", "duplicate_of"), r, strict=True)) for r in rows]
+    names = ("id", "source", "language", "duplicate_of", "story_id")
+    return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def _error(response: httpx.Response, status: int) -> str:
@@ -121,12 +122,14 @@ def test_search_over_http_ranks_and_highlights(api: Server) -> None:
 def test_filters_over_http(api: Server, stored: list[dict[str, Any]]) -> None:
     params: dict[str, Any] = {"source": ["planet", "meridian"], "limit": 100}
     items = api.client.get("/articles", params=params).json()["items"]
-    expected = {a["id"] for a in stored if a["source"] != "europa" and not a["duplicate_of"]}
+    expected = {a["id"] for a in stored if a["source"] != "europa" and a["story_id"] == a["id"]}
     assert {item["id"] for item in items} == expected
     german = api.client.get("/articles", params={"lang": "de", "limit": 100}).json()["items"]
     assert german and {item["language"] for item in german} == {"de"}
-    copies = api.client.get("/articles", params={"duplicates": "true", "limit": 100}).json()
-    assert any(item["duplicate_of"] for item in copies["items"])
+    copies = api.client.get("/articles", params={"copies": "true", "limit": 100}).json()
+    assert {item["id"] for item in copies["items"]} == {a["id"] for a in stored}
+    old_name = api.client.get("/articles", params={"duplicates": "true", "limit": 100}).json()
+    assert old_name == copies
 
 
 def test_cursor_pagination(api: Server, stored: list[dict[str, Any]]) -> None:
@@ -138,7 +141,7 @@ def test_cursor_pagination(api: Server, stored: list[dict[str, Any]]) -> None:
         if page["next_cursor"] is None:
             break
         params["cursor"] = page["next_cursor"]
-    assert sorted(seen) == [a["id"] for a in stored if not a["duplicate_of"]]
+    assert sorted(seen) == [a["id"] for a in stored if a["story_id"] == a["id"]]
     assert len(seen) == len(set(seen))
     first = api.client.get("/articles", params={"limit": 2, "q": "Halstad"}).json()
     assert first["next_cursor"]
@@ -158,7 +161,7 @@ def test_article_detail(api: Server, crawled_corpus: Corpus) -> None:
     assert row is not None
     detail = api.client.get(f"/articles/{row[0]}").json()
     assert len(detail["urls"]) >= 2 and detail["text"] and len(detail["text_hash"]) == 64
-    copy = api.client.get("/articles", params={"duplicates": "true", "limit": 100}).json()
+    copy = api.client.get("/articles", params={"copies": "true", "limit": 100}).json()
     duplicate = next(item for item in copy["items"] if item["duplicate_of"])
     original = api.client.get(f"/articles/{duplicate['duplicate_of']}").json()
     assert duplicate["id"] in [c["id"] for c in original["copies"]]

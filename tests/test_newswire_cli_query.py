@@ -47,6 +47,14 @@ def originals(crawled_corpus: Corpus) -> dict[int, dict[str, Any]]:
     return {r[0]: {"source": r[1], "language": r[2], "title": r[3]} for r in rows}
 
 
+@pytest.fixture(scope="module")
+def story_originals(crawled_corpus: Corpus) -> dict[int, str]:
+    """The original of each story (search and export show only these by default): source."""
+    with connect(crawled_corpus.database_url) as conn:
+        rows = conn.execute("SELECT id, source FROM articles WHERE story_id = id").fetchall()
+    return dict(rows)
+
+
 def test_search_piped_is_json_lines(crawled_corpus: Corpus) -> None:
     lines = ok(crawled_corpus, "search", '"border crossing"').splitlines()
     records = [json.loads(line) for line in lines]
@@ -101,14 +109,29 @@ def test_show_by_id_and_by_any_url(crawled_corpus: Corpus) -> None:
     assert "neither an article id" in fails(crawled_corpus, "show", "abc")
 
 
+def test_show_lists_the_other_copies_of_the_story(crawled_corpus: Corpus) -> None:
+    with connect(crawled_corpus.database_url) as conn:
+        row = conn.execute(
+            "SELECT a.id, o.id, o.source FROM articles a JOIN articles o ON o.id = a.story_id"
+            " WHERE a.story_id <> a.id ORDER BY a.id LIMIT 1"
+        ).fetchone()
+    assert row is not None, "the sample site syndicates a story"
+    copy_id, original_id, outlet = row
+    text = " ".join(ok(crawled_corpus, "show", str(copy_id), "--format", "text").split())
+    assert f"original: {original_id} {outlet} " in text and "% similar" in text
+    detail = json.loads(ok(crawled_corpus, "show", str(original_id), "--format", "json"))[0]
+    assert copy_id in [c["id"] for c in detail["copies"]]
+    assert all(0 <= c["similarity"] <= 1 for c in detail["copies"])
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_streams_every_matching_article(
-    crawled_corpus: Corpus, originals: dict[int, Any], tmp_path: Path, fmt: str
+    crawled_corpus: Corpus, story_originals: dict[int, str], tmp_path: Path, fmt: str
 ) -> None:
     output = tmp_path / f"planet.{fmt}"
     done = newswire(crawled_corpus, "export", "--source", "planet", "--output", str(output))
     assert done.returncode == 0, done.stderr
-    expected = sorted(i for i, a in originals.items() if a["source"] == "planet")
+    expected = sorted(i for i, source in story_originals.items() if source == "planet")
     assert f"exported {len(expected)} articles" in done.stderr
     if fmt == "jsonl":
         records = [json.loads(line) for line in output.read_text().splitlines()]
@@ -119,6 +142,7 @@ def test_export_streams_every_matching_article(
         records = pq.read_table(output).to_pylist()
     assert [r["id"] for r in records] == expected
     assert all(r["urls"] and r["text"] and r["source"] == "planet" for r in records)
+    assert all(str(r["story_id"]) == str(r["id"]) for r in records)  # csv: text
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
@@ -128,14 +152,21 @@ def test_export_with_a_query_to_stdout(crawled_corpus: Corpus) -> None:
     assert records and all(r["language"] == "de" for r in records)
 
 
-def test_stats(crawled_corpus: Corpus, originals: dict[int, Any]) -> None:
+def test_stats(
+    crawled_corpus: Corpus, originals: dict[int, Any], story_originals: dict[int, str]
+) -> None:
     figures = json.loads(ok(crawled_corpus, "stats", "--days", "365", "--format", "json"))
+    with connect(crawled_corpus.database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM articles").fetchone()
+    assert row is not None
+    assert (figures["stories"], figures["articles"]) == (len(story_originals), row[0])
     sources = {s["source"]: s for s in figures["sources"]}
     assert sum(s["articles"] for s in sources.values()) == len(originals)
     assert sum(d["articles"] for d in figures["per_day"]) == len(originals)
     assert {lang["language"] for lang in figures["languages"]} >= {"en", "fr", "de", "es"}
     assert figures["last_runs"]
-    assert "languages" in ok(crawled_corpus, "stats", "--format", "table")
+    table = " ".join(ok(crawled_corpus, "stats", "--format", "table").split())
+    assert "languages" in table and f"{len(story_originals)} stories in {row[0]} articles" in table
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,7 @@ def test_hit_body_makes_the_snippet_safe_html() -> None:
     hit = SearchHit(
         id=1, source="planet", url="http://127.0.0.1:9/a", title="<b>Title</b>", authors=[],
         published_at=None, language="en", site_name=None, description=None, categories=[],
-        tags=[], duplicate_of=None, rank=0.5,
+        tags=[], duplicate_of=None, story_id=None, rank=0.5,
         snippet=f"x < y {HIGHLIGHT_START}talks{HIGHLIGHT_STOP}",
     )  # fmt: skip
     body = hit_body(hit).model_dump(mode="json")
@@ -81,7 +81,7 @@ OTHER_VALUES = {
     "since": datetime(2024, 5, 1, tzinfo=UTC),
     "until": datetime(2024, 6, 1, tzinfo=UTC),
     "author": "reyes",
-    "include_duplicates": True,
+    "copies": True,
 }
 
 

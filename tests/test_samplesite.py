@@ -16,6 +16,7 @@ import tomllib
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
@@ -50,6 +51,7 @@ TRUTH_KEYS = {
     "language",
     "alternate_urls",
     "duplicate_of",
+    "story_of",
     "old",
     "held_back",
     "retry_500",
@@ -115,7 +117,7 @@ def test_truth_shape_and_traps(truth: dict, running: RunningSite) -> None:
     assert {o["base_url"] for o in truth["outlets"].values()} == set(running.urls.values())
     assert len({urlsplit(u).port for u in running.urls.values()}) == 3
     articles = truth["articles"]
-    assert 28 <= len(articles) <= 36
+    assert 42 <= len(articles) <= 50  # 28-36 regular, 14 of the syndication test bed
     assert all(set(a) == TRUTH_KEYS for a in articles)
     assert {a["language"] for a in articles} == {"en", "fr", "de", "es"}
     assert len({a["url"] for a in articles}) == len(articles)
@@ -134,10 +136,21 @@ def test_truth_shape_and_traps(truth: dict, running: RunningSite) -> None:
     short = [a for a in articles if any("/a/" in u for u in a["alternate_urls"])]
     assert len(short) == 1 and "/a/" not in short[0]["url"]
     copies = [a for a in articles if a["duplicate_of"]]
-    assert len(copies) == 1
-    original = next(a for a in articles if a["url"] == copies[0]["duplicate_of"])
-    assert original["outlet"] != copies[0]["outlet"]
-    assert original["text_start"] == copies[0]["text_start"]
+    assert len(copies) == 2  # the seed's wire story, and the wire copy with other quotes
+    for copy in copies:
+        original = next(a for a in articles if a["url"] == copy["duplicate_of"])
+        assert original["outlet"] != copy["outlet"]
+        assert original["text_start"] == copy["text_start"]
+        assert copy["story_of"] == copy["duplicate_of"]
+    stories = Counter(a["story_of"] for a in articles if a["story_of"])
+    assert sorted(stories.values()) == [1, 7]  # the seed's copy; the test bed's seven copies
+    wire = next(a for a in articles if a["url"] == max(stories, key=stories.__getitem__))
+    assert wire["story_of"] is None and wire["outlet"] == "meridian"
+    first = datetime.fromisoformat(wire["published"])
+    later = [
+        datetime.fromisoformat(a["published"]) for a in articles if a["story_of"] == wire["url"]
+    ]
+    assert later and min(later) > first
     old = _one(truth, old=True)
     assert NOW - datetime.fromisoformat(old["published"]) > timedelta(days=365)
     for article in articles:
@@ -168,7 +181,12 @@ def test_generation_is_deterministic_and_long_enough() -> None:
     assert [a["text_start"] for a in other["articles"]] != [
         a["text_start"] for a in build_truth(first, urls)["articles"]
     ]
-    assert min(a.story.word_count for a in first.articles) >= 250
+    short = [a for a in first.articles if a.story.word_count < 250]
+    assert [a.path.rstrip("/").rsplit("-", 2)[-2:] for a in short] == [
+        ["brief", "1"],
+        ["brief", "2"],
+    ]
+    assert min(a.story.word_count for a in short) >= 80  # the test bed's briefs: still articles
 
 
 @pytest.mark.parametrize(

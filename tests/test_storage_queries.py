@@ -94,7 +94,7 @@ def test_store_then_read_back(db: Conn) -> None:
 
 def test_store_is_idempotent(db: Conn) -> None:
     batch = [make_article(k, urls=[f"{k}/amp"]) for k in ("a", "b", "c")]
-    batch.append(make_article("copy", text=batch[0].text))
+    batch.append(make_article("copy", source="beta", text=batch[0].text))
     first = store_articles(db, None, batch)
     assert first.outcomes == ["stored", "stored", "stored", "duplicate"]
     counts = table_counts(db)
@@ -105,7 +105,8 @@ def test_store_is_idempotent(db: Conn) -> None:
     assert table_counts(db) == counts == (4, 7, 4)
 
 
-# Each batch is (key, other URLs, text key); outcomes follow the same order.
+# Each batch is (key, other URLs, text key); outcomes follow the same order. A key "beta/k" is
+# article k of source beta, the others are of alpha.
 SCENARIOS = {
     "same url twice in a batch": (
         [[("a", [], "t1"), ("a", ["a-mobile"], "t2")]],
@@ -113,14 +114,24 @@ SCENARIOS = {
         [[0, 0]],
     ),
     "same text twice in a batch": (
-        [[("a", [], "t1"), ("b", [], "t1")]],
+        [[("a", [], "t1"), ("beta/b", [], "t1")]],
         [["stored", "duplicate"]],
         [[0, 1]],
     ),
     "copy of an earlier batch": (
-        [[("a", [], "t1")], [("b", [], "t1"), ("c", [], "t2")]],
+        [[("a", [], "t1")], [("beta/b", [], "t1"), ("c", [], "t2")]],
         [["stored"], ["duplicate", "stored"]],
         [[0], [1, 2]],
+    ),
+    "same text in the same source is another URL of it": (
+        [[("a", [], "t1"), ("a-p2", [], "t1")], [("a-p6", [], "t1")]],
+        [["stored", "known"], ["known"]],
+        [[0, 0], [0]],
+    ),
+    "same text in the same source as a stored copy": (
+        [[("a", [], "t1"), ("beta/b", [], "t1")], [("beta/b-p2", [], "t1")]],
+        [["stored", "duplicate"], ["known"]],
+        [[0, 1], [1]],
     ),
     "known through another URL": (
         [[("a", ["a-amp"], "t1")], [("a-canonical", ["a-amp", "a-print"], "t1")]],
@@ -133,7 +144,7 @@ SCENARIOS = {
         [[0, 0, 0, 1]],
     ),
     "known row and copy of a stored text together": (
-        [[("a", [], "t1")], [("a", [], "t9"), ("b", [], "t1"), ("c", [], "t1")]],
+        [[("a", [], "t1")], [("a", [], "t9"), ("beta/b", [], "t1"), ("gamma/c", [], "t1")]],
         [["stored"], ["known", "duplicate", "duplicate"]],
         [[0], [0, 1, 2]],
     ),
@@ -150,7 +161,15 @@ def test_store_outcomes(
     """ids: the nth distinct article created, so tests need not know identity values."""
     created: list[int] = []
     for batch, expected_outcomes, expected_ids in zip(batches, outcomes, ids, strict=True):
-        articles = [make_article(k, urls=u, text=f"text {t} " * 20) for k, u, t in batch]
+        articles = [
+            make_article(
+                k.split("/")[-1],
+                source=k.split("/")[0] if "/" in k else "alpha",
+                urls=u,
+                text=f"text {t} " * 20,
+            )
+            for k, u, t in batch
+        ]
         result = store_articles(db, None, articles)
         assert result.outcomes == expected_outcomes
         for article_id, outcome in zip(result.article_ids, result.outcomes, strict=True):

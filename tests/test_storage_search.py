@@ -165,7 +165,7 @@ def stored(conn: Conn) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
         return cur.execute(
             "SELECT id, source, title, coalesce(description, '') AS description, text, language,"
-            " authors, published_at, duplicate_of FROM articles ORDER BY id"
+            " authors, published_at, duplicate_of, story_id FROM articles ORDER BY id"
         ).fetchall()
 
 
@@ -183,7 +183,7 @@ def _ids(hits: list[SearchHit]) -> set[int]:
 
 def _matching(stored: list[dict[str, Any]], pattern: str) -> set[int]:
     found = re.compile(pattern, re.IGNORECASE)
-    return {a["id"] for a in stored if a["duplicate_of"] is None and found.search(_words(a))}
+    return {a["id"] for a in stored if a["story_id"] == a["id"] and found.search(_words(a))}
 
 
 def test_corpus_has_what_these_tests_rely_on(stored: list[dict[str, Any]]) -> None:
@@ -216,7 +216,7 @@ def test_or_finds_either(conn: Conn) -> None:
 
 def test_a_title_search_ranks_its_article_first(conn: Conn, stored: list[dict[str, Any]]) -> None:
     for article in stored:
-        if article["duplicate_of"] is None:
+        if article["story_id"] == article["id"]:  # a story's copies show as its original
             hits = _search(conn, article["title"], limit=3)
             assert hits and hits[0].id == article["id"], article["title"]
             assert [h.rank for h in hits] == sorted((h.rank for h in hits), reverse=True)
@@ -256,7 +256,7 @@ def test_stop_words_only_is_an_error(conn: Conn) -> None:
 
 
 def test_filters_filter(conn: Conn, stored: list[dict[str, Any]]) -> None:
-    originals = [a for a in stored if a["duplicate_of"] is None]
+    originals = [a for a in stored if a["story_id"] == a["id"]]
     hits = _search(conn, None, filters=Filters(sources=("europa",)), limit=100)
     assert _ids(hits) == {a["id"] for a in originals if a["source"] == "europa"}
     dates = sorted(a["published_at"] for a in originals)
@@ -271,9 +271,9 @@ def test_filters_filter(conn: Conn, stored: list[dict[str, Any]]) -> None:
     assert all(any(author.split()[-1] in name for name in h.authors) for h in by_author)
 
 
-def test_duplicates_are_hidden_unless_asked_for(conn: Conn, stored: list[dict[str, Any]]) -> None:
+def test_copies_are_hidden_unless_asked_for(conn: Conn, stored: list[dict[str, Any]]) -> None:
     copy = next(a for a in stored if a["duplicate_of"])
-    shown = _search(conn, copy["title"], filters=Filters(include_duplicates=True), limit=10)
+    shown = _search(conn, copy["title"], filters=Filters(copies=True), limit=10)
     assert {copy["id"], copy["duplicate_of"]} <= _ids(shown)
     assert next(h for h in shown if h.id == copy["id"]).duplicate_of == copy["duplicate_of"]
     assert copy["id"] not in _ids(_search(conn, copy["title"], limit=10))
@@ -321,7 +321,7 @@ def test_hostile_queries_are_harmless(conn: Conn, query: str) -> None:
 
 def test_export_stream_and_count_agree(conn: Conn, stored: list[dict[str, Any]]) -> None:
     rows = [row for batch in stream_articles(conn, None, Filters(), batch_size=7) for row in batch]
-    assert [row[0] for row in rows] == [a["id"] for a in stored if a["duplicate_of"] is None]
+    assert [row[0] for row in rows] == [a["id"] for a in stored if a["story_id"] == a["id"]]
     assert count_matching(conn, None, Filters()) == len(rows)
     found = [r for b in stream_articles(conn, "border", Filters(sources=("planet",))) for r in b]
     assert len(found) == count_matching(conn, "border", Filters(sources=("planet",))) > 0
@@ -377,7 +377,7 @@ def test_store_and_trigger_fill_search_vectors(db: Conn) -> None:
 def test_parse_filters_reads_every_value(conn: Conn) -> None:
     filters = parse_filters(
         conn, sources=["planet", "europa", "planet"], lang="EN", since="2024-05-01",
-        until="2024-05-31", author=" reyes\x00 ", duplicates=True, configured=lambda: ["planet"],
+        until="2024-05-31", author=" reyes\x00 ", copies=True, configured=lambda: ["planet"],
     )  # fmt: skip
     assert filters == Filters(
         sources=("planet", "europa"),  # europa is not configured here, but has stored articles
@@ -385,7 +385,7 @@ def test_parse_filters_reads_every_value(conn: Conn) -> None:
         since=datetime(2024, 5, 1, tzinfo=UTC),
         until=datetime(2024, 6, 1, tzinfo=UTC),  # a bare --until date includes that day
         author="reyes",
-        include_duplicates=True,
+        copies=True,
     )
     assert parse_filters(conn) == Filters()
 

@@ -56,7 +56,10 @@ def articles(
     since: Annotated[str | None, _WHEN] = None,
     until: Annotated[str | None, _WHEN] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
-    duplicates: bool = False,
+    copies: Annotated[
+        bool, Query(description="Every copy of each story, not only its original")
+    ] = False,
+    duplicates: Annotated[bool, Query(description="The old name of copies")] = False,
     sort: Annotated[Literal["relevance", "date"] | None, Query(description=_SORT_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
@@ -64,7 +67,7 @@ def articles(
     """Search and filter stored articles, newest first or by relevance to q."""
     filters = parse_filters(
         conn, sources=source or (), lang=lang, since=since, until=until, author=author,
-        duplicates=duplicates, configured=lambda: configured_sources(request),
+        copies=copies or duplicates, configured=lambda: configured_sources(request),
     )  # fmt: skip
     query = clean_query(q) if q is not None else None
     search = SearchRequest(query, filters, sort, limit)

@@ -1,9 +1,9 @@
 """The ``newswire`` console script: crawl, sources, demo and the database, from one place.
 
-The commands live by group in this package (crawl.py, runs.py, query.py, servers.py); their
-handlers parse, call one function below and print. Each imports what only it needs when it
-runs: `newswire crawl` starts without pydantic and the sample site (a re-crawl is mostly
-start-up), the scheduler and the queries without Scrapy.
+The commands live by group in this package (crawl.py, runs.py, query.py, dedup.py,
+servers.py); their handlers parse, call one function below and print. Each imports what only
+it needs when it runs: `newswire crawl` starts without pydantic and the sample site (a
+re-crawl is mostly start-up), the scheduler and the queries without Scrapy.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from newswire.cli import crawl, query, reextract, runs, servers
+from newswire.cli import crawl, dedup, query, reextract, runs, servers
 from newswire.cli.output import errors
 from newswire.config import load_config
 from newswire.errors import NewswireError
@@ -41,7 +41,7 @@ def cli(ctx: click.Context, sources_path: Path | None, verbose: int) -> None:
 for _command in (
     crawl.crawl, crawl.sources, crawl.demo,
     runs.scheduler, runs.worker, runs.trigger, runs.runs, runs.cancel,
-    query.search, query.show, query.export, query.stats, reextract.reextract,
+    query.search, query.show, query.export, query.stats, reextract.reextract, dedup.dedup,
     servers.db, servers.serve,
 ):  # fmt: skip
     cli.add_command(_command)

@@ -44,6 +44,7 @@ from storage.search import (
     parse_filters,
     search_articles,
 )
+from storage.stories import count_stories
 
 _MACHINE_FORMATS = ("json", "jsonl", "csv")
 
@@ -56,7 +57,13 @@ def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option("--since", help="Published at or after: YYYY-MM-DD or ISO 8601 time."),
         click.option("--until", help="Published before (a bare date includes that day)."),
         click.option("--author", help="An author's name contains this (any case)."),
-        click.option("--duplicates", is_flag=True, help="Include copies of other articles."),
+        click.option(
+            "--copies",
+            "--duplicates",
+            "copies",
+            is_flag=True,
+            help="Every copy of each story, not only its original (--duplicates: the old name).",
+        ),
     )
     for option in reversed(options):
         command = option(command)
@@ -160,22 +167,35 @@ def export(config: Config, query: str | None, fmt: str | None, output: str, **gi
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]))
 @click.pass_obj
 def stats(config: Config, days: int, fmt: str | None) -> None:
-    """Articles per source and day, languages, duplicates and the latest runs."""
-    from newswire.results import languages_table, per_day_table, stats_record, totals_table
+    """Stories against articles, articles per source and day, languages, duplicates and the
+    latest runs."""
+    from newswire.results import (
+        languages_table,
+        per_day_table,
+        stats_record,
+        stories_line,
+        totals_table,
+    )
 
     with connect(ready_database(config)) as conn:
         summaries = source_summaries(conn)
         per_day = articles_per_day(conn, days=days, now=datetime.now(UTC))
         languages = language_counts(conn)
         last_runs = list_runs(conn, limit=10)
+        story_counts = count_stories(conn)
     if machine_format(fmt, "table") == "table":
         render(
             console,
+            stories_line(story_counts),
             totals_table(summaries),
             per_day_table(per_day, list(summaries)),
             languages_table(languages),
             runs_table(last_runs, title="latest runs"),
         )
     else:
-        json.dump(stats_record(summaries, per_day, languages, last_runs), sys.stdout, indent=2)
+        json.dump(
+            stats_record(summaries, per_day, languages, last_runs, story_counts),
+            sys.stdout,
+            indent=2,
+        )
         sys.stdout.write("\n")

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from newswire.errors import ConfigError
 from newswire.samplesite import outlets as outlet_table
+from newswire.samplesite import syndication
 from newswire.samplesite.content import Story, slugify, write_story
 from newswire.samplesite.outlets import Outlet, Section
 
@@ -48,6 +49,7 @@ class Article:
     tracking: tuple[str, ...] = ()  # same page reached with tracking parameters
     short_path: str | None = None  # /a/<n>: linked on the site, canonical is ``path``
     duplicate_of: tuple[str, str] | None = None  # (outlet, path) of the original
+    story_of: tuple[str, str] | None = None  # (outlet, path) of its story's original, if not it
     old: bool = False
     held_back: bool = False
     retry_500: bool = False
@@ -140,6 +142,7 @@ def _plan_article(
         tracking=tuple(f"{path}?{q}" for q in TRACKING_QUERIES) if spec.tracking else (),
         short_path=f"/a/{number}" if spec.short_url else None,
         duplicate_of=(original.outlet, original.path) if original else None,
+        story_of=(original.outlet, original.path) if original else None,
         old=spec.old,
         held_back=spec.held_back,
         retry_500=spec.retry_500,
@@ -170,6 +173,51 @@ def _plan_articles(seed: int, now: datetime, outlets: dict[str, Outlet]) -> list
             by_plan[(name, position)] = article
             taken.add((name, article.path))
             articles.append(article)
+    return articles + _syndicated_articles(outlets, now)
+
+
+# The syndication test bed (samplesite.syndication) on the two English outlets: the wire story
+# on meridian, each copy on the outlet named here, published 20 minutes apart after it. The
+# copy with other quotes and spacing normalises to the original's text: an exact copy, so on
+# the other outlet (on the same one it would be another URL of the original). Traps: None.
+_SYNDICATED = {
+    "wire": "meridian", "wire-quotes-spacing": "planet", "wire-dropped-last": "planet",
+    "wire-dateline": "meridian", "wire-local-intro": "planet", "wire-editors-note": "meridian",
+    "wire-related": "planet", "wire-combined": "meridian",
+    "event-a": "planet", "event-b": "meridian", "column-1": "planet", "column-2": "planet",
+    "brief-1": "meridian", "brief-2": "planet",
+}  # fmt: skip
+_EXACT_COPIES = {"wire-quotes-spacing"}
+_SYNDICATION_AGE = timedelta(hours=6)
+_TRAP_BYLINES = ("Owen Hartley", "Priya Natarajan", "Tomas Berg")
+
+
+def _syndicated_articles(outlets: dict[str, Outlet], now: datetime) -> list[Article]:
+    pages = {p.key: p for p in (*syndication.wire_copies(), *syndication.traps())}
+    articles: list[Article] = []
+    wire: Article | None = None
+    for position, (key, name) in enumerate(_SYNDICATED.items()):
+        page, outlet = pages[key], outlets[name]
+        section = outlet.section("world")
+        published = now - _SYNDICATION_AGE + timedelta(minutes=20 * position)
+        published = _clamp_to_today(published.astimezone(section.tz), now)
+        byline = ("Laura Chen",) if page.story else (_TRAP_BYLINES[position % 3],)
+        story = Story(page.title, page.paragraphs[0][:120], page.paragraphs, ("Korea",), byline)
+        slug = f"{slugify(page.title, 50)}-{key}"
+        path = _article_path(outlet, section, published, slug)
+        original = (wire.outlet, wire.path) if wire is not None and page.story else None
+        article = Article(
+            outlet=name,
+            path=path,
+            section=section,
+            published=published,
+            story=story,
+            number=3000 + position,
+            duplicate_of=original if key in _EXACT_COPIES else None,
+            story_of=original,
+        )
+        wire = article if key == syndication.WIRE_KEY else wire
+        articles.append(article)
     return articles
 
 

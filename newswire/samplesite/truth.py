@@ -19,9 +19,11 @@ def absolute(base_url: str, path: str) -> str:
 def article_entry(article: Article, base_urls: dict[str, str]) -> dict[str, Any]:
     """One article's truth record: what an extractor should find on its page."""
     base = base_urls[article.outlet]
-    original = None
+    original = story = None
     if article.duplicate_of is not None:
         original = absolute(base_urls[article.duplicate_of[0]], article.duplicate_of[1])
+    if article.story_of is not None:
+        story = absolute(base_urls[article.story_of[0]], article.story_of[1])
     return {
         "outlet": article.outlet,
         "url": absolute(base, article.path),
@@ -32,7 +34,8 @@ def article_entry(article: Article, base_urls: dict[str, str]) -> dict[str, Any]
         "modified": article.modified.isoformat() if article.modified else None,
         "language": article.language,
         "alternate_urls": [absolute(base, p) for p in article.alternates],
-        "duplicate_of": original,
+        "duplicate_of": original,  # an exact copy (same normalised text) of this page
+        "story_of": story,  # a copy, exact or edited, of this page: the story's original
         "old": article.old,
         "held_back": article.held_back,
         "retry_500": article.retry_500,

@@ -1,0 +1,190 @@
+"""Stories: near-copies of one text linked into a cluster, through an LSH index in PostgreSQL.
+
+Every stored article has a MinHash signature (set by pipelines.dedup) in
+``article_signatures``, cut into ``BANDS`` bands of ``BAND_ROWS`` values, each band hashed to
+one key in ``article_bands``. Articles that share a key are candidates; a candidate pair is
+linked when the estimated containment of the smaller text in the larger reaches
+``LINK_CONTAINMENT``. A story is a connected component of the links, plus exact copies
+(``duplicate_of``). Its ``story_id`` is the id of its original: the earliest-published member,
+an exact-text original before its exact copies on a tie, then the smallest URL (a URL, not an
+id, so the original does not depend on which copy was stored first).
+
+The index lives in PostgreSQL, not in one process's memory, so every crawl process sees every
+other's articles, and the store's advisory lock orders the assignments: a new article is
+checked against the whole corpus in one indexed statement per batch, and the result is the
+same whatever order the copies arrive in (links are symmetric; components do not depend on
+the order their edges are found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+
+from storage.migrate import LOCK_NAMESPACE
+
+STORE_LOCK = 2  # pg_advisory_xact_lock(LOCK_NAMESPACE, 2): storage.queries' store lock
+
+BAND_ROWS = 6  # 21 bands of a 128-value signature (126 used): a pair with Jaccard 0.8 is a
+# candidate 99.8% of the time, 0.7: 93%, 0.5: 28%, 0.4: 8% (1 - (1 - J^6)^21); templated
+# stories that share phrases (J ~ 0.4) rarely become candidates, and verification drops those.
+LINK_CONTAINMENT = 0.9  # estimated share of the smaller text's shingles in the larger: the test
+# bed's copies keep > 0.92; different stories from one template reach 0.81 (bench/dedup_bench)
+
+# The band keys of some articles' signatures (%s: their ids).
+_INSERT_BANDS = f"""
+INSERT INTO article_bands (band, hash, article_id)
+SELECT g.band, hashtextextended(
+           array_to_string(s.signature[g.band * {BAND_ROWS} + 1 : (g.band + 1) * {BAND_ROWS}], ','),
+           g.band),
+       s.article_id
+FROM article_signatures s
+CROSS JOIN LATERAL generate_series(0, cardinality(s.signature) / {BAND_ROWS} - 1) AS g(band)
+WHERE s.article_id = ANY(%s)
+"""
+# Verified links of some articles (%s: their ids) to any other article sharing a band key.
+_LINKS = """
+WITH candidates AS (
+    SELECT DISTINCT n.article_id AS a, o.article_id AS b
+    FROM article_bands n JOIN article_bands o ON o.band = n.band AND o.hash = n.hash
+    WHERE n.article_id = ANY(%(ids)s) AND o.article_id <> n.article_id)
+SELECT c.a, c.b FROM candidates c
+JOIN article_signatures sa ON sa.article_id = c.a
+JOIN article_signatures sb ON sb.article_id = c.b
+WHERE newswire_containment(newswire_jaccard(sa.signature, sb.signature), sa.shingles, sb.shingles)
+      >= %(threshold)s
+UNION
+SELECT id, duplicate_of FROM articles WHERE id = ANY(%(ids)s) AND duplicate_of IS NOT NULL
+UNION
+SELECT id, duplicate_of FROM articles WHERE duplicate_of = ANY(%(ids)s)
+"""
+# Each group (node: an article id or a story id, grp: its group) gets one original: every
+# member of the group's stories then points at it.
+_MERGE = """
+WITH g(node, grp) AS (SELECT * FROM unnest(%s::int8[], %s::int8[])),
+members AS (
+    SELECT a.id, g.grp FROM articles a JOIN g ON a.story_id = g.node
+    UNION SELECT a.id, g.grp FROM articles a JOIN g ON a.id = g.node),
+originals AS (
+    SELECT DISTINCT ON (m.grp) m.grp, a.id
+    FROM members m JOIN articles a ON a.id = m.id
+    ORDER BY m.grp, a.published_at NULLS LAST, a.duplicate_of IS NOT NULL, a.url)
+UPDATE articles a SET story_id = o.id
+FROM members m JOIN originals o ON o.grp = m.grp
+WHERE a.id = m.id AND a.story_id IS DISTINCT FROM o.id
+"""
+
+
+def _groups(nodes: Iterable[int], links: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Union-find over story ids: each node mapped to one representative of its group."""
+    parent: dict[int, int] = {node: node for node in nodes}
+
+    def find(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in links:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    return {node: find(node) for node in parent}
+
+
+def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> int:
+    """Link these (signed) articles into the stories of their near-copies; returns how many
+    articles changed story. Callers hold the store lock, so two assignments never interleave."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return 0
+    conn.execute("UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL", [ids])
+    links = conn.execute(_LINKS, {"ids": ids, "threshold": LINK_CONTAINMENT}).fetchall()
+    linked = sorted({article for link in links for article in link} | set(ids))
+    stories = dict(
+        conn.execute(
+            "SELECT id, coalesce(story_id, id) FROM articles WHERE id = ANY(%s)", [linked]
+        ).fetchall()
+    )
+    groups = _groups(stories.values(), ((stories[a], stories[b]) for a, b in links))
+    nodes = sorted(groups)
+    return conn.execute(_MERGE, [nodes, [groups[node] for node in nodes]]).rowcount
+
+
+def index_signatures(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> None:
+    """Write the LSH band keys of these articles' stored signatures."""
+    if article_ids:
+        conn.execute(_INSERT_BANDS, [list(article_ids)])
+
+
+def count_stories(conn: psycopg.Connection[Any]) -> tuple[int, int]:
+    """(stories, articles) over the whole corpus: a researcher's two counts."""
+    row = conn.execute(
+        "SELECT count(DISTINCT coalesce(story_id, id)), count(*) FROM articles"
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+# ---------------------------------------------------------------- rebuilding every story
+# `newswire dedup --rebuild`: signatures and stories recomputed for the whole corpus, in
+# batches read by keyset (id order), so memory does not grow with the corpus and each batch
+# is a short transaction a running crawl can interleave with.
+
+
+def reset_stories(conn: psycopg.Connection[Any]) -> int:
+    """Drop every signature and band and make each article its own story again (exact copies
+    stay with their original); returns how many articles there are."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
+        conn.execute("TRUNCATE article_bands, article_signatures")
+        conn.execute(
+            "UPDATE articles SET story_id = coalesce(duplicate_of, id)"
+            " WHERE story_id IS DISTINCT FROM coalesce(duplicate_of, id)"
+        )
+        row = conn.execute("SELECT count(*) FROM articles").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def article_texts(
+    conn: psycopg.Connection[Any], after_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """The next ``limit`` articles' ids and texts after ``after_id``, in id order."""
+    rows = conn.execute(
+        "SELECT id, text FROM articles WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit]
+    ).fetchall()
+    return [(int(i), text) for i, text in rows]
+
+
+def write_signatures(
+    conn: psycopg.Connection[Any], signed: Sequence[tuple[int, list[int], int]]
+) -> None:
+    """Store (article id, signature, shingle count) rows and their band keys."""
+    with conn.transaction():
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY article_signatures (article_id, signature, shingles) FROM STDIN"
+            ) as copy,
+        ):
+            copy.set_types(["int8", "int8[]", "int4"])
+            for row in signed:
+                copy.write_row(row)
+        index_signatures(conn, [article_id for article_id, _, _ in signed])
+
+
+def article_ids(conn: psycopg.Connection[Any], after_id: int, limit: int) -> list[int]:
+    """The next ``limit`` article ids after ``after_id``."""
+    rows = conn.execute(
+        "SELECT id FROM articles WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit]
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def reassign_stories(conn: psycopg.Connection[Any], ids: Sequence[int]) -> int:
+    """assign_stories for one batch of a rebuild, under the store lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
+        return assign_stories(conn, ids)

@@ -1,0 +1,160 @@
+"""storage.stories: near-copies linked into one story, whatever the order or concurrency."""
+
+from __future__ import annotations
+
+import random
+import threading
+import zlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from newswire.records import Article
+from newswire.samplesite.syndication import Copy, traps, wire_copies
+from pipelines.dedup import fingerprint_text, sign_text
+from storage import queries, stories
+from storage.connection import connect
+from storage.queries import store_articles
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+Conn = psycopg.Connection[Any]
+PAGES = (*wire_copies(), *traps())
+
+
+def make_article(page: Copy, position: int) -> Article:
+    """A page of the test bed on an outlet of its own, published ``position`` hours late."""
+    url = f"http://127.0.0.1:8000/outlet{position}/{page.key}"
+    signature, shingles = sign_text(page.text)
+    return Article(
+        source=f"outlet{position}",
+        url=url,
+        urls=[url],
+        title=page.title,
+        authors=[],
+        published_at=NOW + timedelta(hours=position),
+        language="en",
+        site_name=None,
+        description=None,
+        categories=[],
+        tags=[],
+        text=page.text,
+        html_zlib=zlib.compress(page.text.encode()),
+        encoding="utf-8",
+        fetched_at=NOW,
+        text_hash=fingerprint_text(page.text),
+        signature=signature,
+        shingles=shingles,
+    )
+
+
+ARTICLES = [make_article(page, i) for i, page in enumerate(PAGES)]
+
+
+def story_originals(conn: Conn) -> dict[str, str]:
+    """Each stored URL and the URL of its story's original."""
+    rows = conn.execute(
+        "SELECT a.url, o.url FROM articles a JOIN articles o ON o.id = a.story_id"
+    ).fetchall()
+    return dict(rows)
+
+
+def expected_originals() -> dict[str, str]:
+    wire = next(a.url for a, p in zip(ARTICLES, PAGES, strict=True) if p.key == "wire")
+    return {a.url: (wire if p.story else a.url) for a, p in zip(ARTICLES, PAGES, strict=True)}
+
+
+def empty(conn: Conn) -> None:
+    conn.execute("TRUNCATE articles, article_urls, crawl_runs RESTART IDENTITY CASCADE")
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, len(ARTICLES)])
+def test_copies_are_one_story_and_traps_stand_alone(db: Conn, batch_size: int) -> None:
+    for start in range(0, len(ARTICLES), batch_size):
+        store_articles(db, None, ARTICLES[start : start + batch_size])
+    assert story_originals(db) == expected_originals()
+    assert stories.count_stories(db) == (1 + len(traps()), len(PAGES))
+
+
+def test_clusters_do_not_depend_on_arrival_order(db: Conn) -> None:
+    results = []
+    for seed in range(3):
+        order = ARTICLES[:]
+        random.Random(seed).shuffle(order)
+        for start in range(0, len(order), 3):
+            store_articles(db, None, order[start : start + 3])
+        results.append(story_originals(db))
+        empty(db)
+    reversed_order = ARTICLES[::-1]
+    for article in reversed_order:
+        store_articles(db, None, [article])
+    results.append(story_originals(db))
+    assert all(result == expected_originals() for result in results)
+
+
+def test_an_earlier_copy_becomes_the_original_of_a_stored_story(db: Conn) -> None:
+    late = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story and p.key != "wire"]
+    store_articles(db, None, late)
+    first_late = min(late, key=lambda a: a.published_at or NOW)
+    assert set(story_originals(db).values()) == {first_late.url}
+    store_articles(db, None, [ARTICLES[0]])  # the wire story, published before them all
+    assert set(story_originals(db).values()) == {ARTICLES[0].url}
+
+
+def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db: Conn) -> None:
+    copies = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story]
+    halves = [copies[0::2], copies[1::2]]
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def run(batch: list[Article]) -> None:
+        try:
+            with connect(database_url) as conn:
+                barrier.wait(timeout=10)
+                store_articles(conn, None, batch)
+        except (psycopg.Error, threading.BrokenBarrierError) as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(half,)) for half in halves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert set(story_originals(db).values()) == {ARTICLES[0].url}
+
+
+def test_story_copies_list_the_other_members_with_similarity(db: Conn) -> None:
+    result = store_articles(db, None, ARTICLES)
+    wire = queries.get_article(db, result.article_ids[0])
+    assert wire is not None
+    copies = queries.article_copies(db, wire)
+    members = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story and p.key != "wire"]
+    assert [c.url for c in copies] == [a.url for a in members]
+    assert all(c.similarity is not None and 0.8 <= c.similarity <= 1.0 for c in copies)
+    trap = queries.get_article(db, result.article_ids[len(wire_copies())])
+    assert trap is not None and queries.article_copies(db, trap) == []
+
+
+def test_unsigned_exact_copies_still_share_a_story(db: Conn) -> None:
+    first, second = (make_article(PAGES[0], i) for i in (1, 2))
+    for article in (first, second):
+        article.signature, article.shingles = [], 0
+    result = store_articles(db, None, [second, first])
+    assert result.outcomes == ["stored", "duplicate"]
+    assert set(story_originals(db).values()) == {first.url}
+
+
+@pytest.mark.parametrize(
+    ("links", "groups"),
+    [
+        ([], {1: 1, 2: 2}),
+        ([(1, 2)], {1: 1, 2: 1}),
+        ([(3, 2), (2, 1), (5, 4)], {1: 1, 2: 1, 3: 1, 4: 4, 5: 4}),
+    ],
+)
+def test_groups_are_connected_components(
+    links: list[tuple[int, int]], groups: dict[int, int]
+) -> None:
+    assert stories._groups([1, 2], links) == groups
