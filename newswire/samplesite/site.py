@@ -158,7 +158,13 @@ def _plan_articles(seed: int, now: datetime, outlets: dict[str, Outlet]) -> list
     by_plan: dict[tuple[str, int], Article] = {}
     taken: set[tuple[str, str]] = set()
     order = [*(n for n in outlet_table.PLANS if n in outlets), *outlets]  # originals first
-    for name in dict.fromkeys(order):
+    names = list(dict.fromkeys(order))
+    # The syndication test bed follows the hand-made outlets, so a generated world begins with
+    # the default site article for article.
+    first_generated = next((n for n in names if n not in outlet_table.PLANS), None)
+    for name in names:
+        if name == first_generated:
+            articles.extend(_syndicated_articles(outlets, now))
         for position, spec in enumerate(outlet_table.plan_of(outlets[name])):
             number = 1041 + len(articles)
             original = by_plan[spec.copy_of] if spec.copy_of else None
@@ -173,7 +179,9 @@ def _plan_articles(seed: int, now: datetime, outlets: dict[str, Outlet]) -> list
             by_plan[(name, position)] = article
             taken.add((name, article.path))
             articles.append(article)
-    return articles + _syndicated_articles(outlets, now)
+    if first_generated is None:
+        articles.extend(_syndicated_articles(outlets, now))
+    return articles
 
 
 # The syndication test bed (samplesite.syndication) on the two English outlets: the wire story
