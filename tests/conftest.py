@@ -143,6 +143,12 @@ class SiteProcess:
         self.process.terminate()
         self.process.wait(timeout=10)
 
+    def __enter__(self) -> SiteProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 def start_site_process(*args: str) -> SiteProcess:
     """Start ``python -m newswire.samplesite ARGS`` and read the one line it prints."""
@@ -163,11 +169,8 @@ def start_site_process(*args: str) -> SiteProcess:
 @pytest.fixture(scope="session")
 def sample_site() -> Iterator[SiteProcess]:
     """One sample site for the session: read it, don't publish on it (use your own for that)."""
-    site = start_site_process()
-    try:
+    with start_site_process() as site:
         yield site
-    finally:
-        site.stop()
 
 
 def newswire_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

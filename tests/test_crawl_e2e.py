@@ -134,11 +134,8 @@ def test_traps_are_handled(crawled_corpus: Corpus, sample_site: SiteProcess) -> 
 
 @pytest.fixture
 def own_site() -> Any:
-    site = start_site_process("--slow", "0.2")
-    try:
+    with start_site_process("--slow", "0.2") as site:
         yield site
-    finally:
-        site.stop()
 
 
 def test_recrawl_fetches_no_article_again_and_picks_up_a_new_one(

@@ -23,11 +23,8 @@ BULK = 240
 
 @pytest.fixture(scope="module")
 def bulk_site() -> Any:
-    site = start_site_process("--bulk", str(BULK), "--gzip")
-    try:
+    with start_site_process("--bulk", str(BULK), "--gzip") as site:
         yield site
-    finally:
-        site.stop()
 
 
 def _with_settings(site: SiteProcess, path: Path, settings: str) -> Path:

@@ -33,7 +33,7 @@ PAGE = (
 def _gzip_html(content_type: bytes = b"text/html") -> HtmlResponse:
     return HtmlResponse(
         "http://127.0.0.1/story",
-        body=gzip.compress(PAGE),
+        body=gzip.compress(PAGE, mtime=0),
         headers={b"Content-Type": content_type, b"Content-Encoding": b"gzip"},
         request=Request("http://127.0.0.1/story"),
     )
@@ -59,7 +59,7 @@ def _article_response(status: int = 200, encoding: bytes = b"gzip") -> HtmlRespo
     return HtmlResponse(
         request.url,
         status=status,
-        body=gzip.compress(PAGE),
+        body=gzip.compress(PAGE, mtime=0),
         headers={b"Content-Type": b"text/html", b"Content-Encoding": encoding},
         request=request,
     )
@@ -75,7 +75,7 @@ def test_a_gzipped_article_stays_compressed_for_the_worker(encoding: bytes) -> N
     assert raw.request.meta[KEPT_ENCODING_META] == "gzip"
     crawler = get_crawler(settings_dict={})
     compression = HttpCompressionMiddleware.from_crawler(crawler)
-    assert compression.process_response(raw.request, kept).body == gzip.compress(PAGE)
+    assert compression.process_response(raw.request, kept).body == gzip.compress(PAGE, mtime=0)
 
 
 @pytest.mark.parametrize(
@@ -150,11 +150,8 @@ def test_error_and_redirect_statuses_still_do_not_lower_it(status: int) -> None:
 
 @pytest.fixture(scope="module")
 def gzip_site() -> Any:
-    site = start_site_process("--gzip")
-    try:
+    with start_site_process("--gzip") as site:
         yield site
-    finally:
-        site.stop()
 
 
 def _article_urls(site: SiteProcess) -> set[str]:

@@ -21,11 +21,8 @@ SAMPLE_SECONDS = 0.05
 @pytest.fixture(scope="module")
 def world() -> Iterator[SiteProcess]:
     """A sample world of a few hundred outlets, each on its own port."""
-    site = start_site_process("--outlets", str(OUTLETS))
-    try:
+    with start_site_process("--outlets", str(OUTLETS)) as site:
         yield site
-    finally:
-        site.stop()
 
 
 class ConnectionSampler(threading.Thread):

@@ -23,11 +23,8 @@ OUTLETS = 100
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[SiteProcess]:
-    site = start_site_process("--outlets", str(OUTLETS))
-    try:
+    with start_site_process("--outlets", str(OUTLETS)) as site:
         yield site
-    finally:
-        site.stop()
 
 
 def start_worker(sources: Path, database_url: str, data_dir: Path) -> subprocess.Popen[str]:
