@@ -91,6 +91,14 @@ class CrawlQueued(BaseModel):
     status: str
 
 
+class CancelOutcome(BaseModel):
+    """What a cancel did: "cancelled" (a queued run, at once) or "requested" (a running
+    crawl stops at its next check, about a second, keeping what it stored)."""
+
+    run_id: int
+    outcome: str
+
+
 class Health(BaseModel):
     """The API is up and its database answers."""
 

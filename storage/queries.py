@@ -361,6 +361,20 @@ def article_html(conn: psycopg.Connection[Any], article_id: int) -> bytes | None
     return None if row is None else zlib.decompress(row[0])
 
 
+def article_html_text(conn: psycopg.Connection[Any], article_id: int) -> str | None:
+    """The raw HTML as text, decoded with the encoding extraction used, for reading it (the
+    article page serves it as text/plain, never as a page)."""
+    row = conn.execute(
+        "SELECT html_zlib, encoding FROM article_html WHERE article_id = %s", [article_id]
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        return zlib.decompress(row[0]).decode(row[1], errors="replace")
+    except LookupError:  # an encoding name this Python does not know
+        return zlib.decompress(row[0]).decode("utf-8", errors="replace")
+
+
 # ---------------------------------------------------------------- reading: show, stats, metrics
 # Read-only queries behind `newswire show/stats` and the HTTP API (search lives in search.py).
 

@@ -23,6 +23,7 @@ from newswire.api.deps import install_error_handlers
 from newswire.config import Config
 from newswire.errors import ConfigError
 from newswire.metrics import metrics_registry
+from newswire.web import mount_pages
 from storage.connection import open_pool, ready_database
 
 STATEMENT_TIMEOUT_MS = 15_000  # no request holds a connection longer than this
@@ -60,6 +61,7 @@ def create_app(config: Config) -> FastAPI:
     install_error_handlers(app)
     for resource in (articles, sources, health, runs):
         app.include_router(resource.router)
+    mount_pages(app)  # the web pages at / (newswire/web)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""GET /runs, GET /runs/{id} and POST /sources/{name}/crawl, which queues a run."""
+"""GET /runs, GET /runs/{id}, POST /sources/{name}/crawl, which queues a run, and
+POST /runs/{id}/cancel, which stops one (as `newswire cancel` does)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from newswire.api.deps import (
     configured_sources,
     error_responses,
 )
-from newswire.errors import ConfigError, DatabaseError, did_you_mean
+from newswire.errors import ConfigError, DatabaseError, NewswireError, did_you_mean
 from newswire.records import Run, RunStatus
-from newswire.responses import CrawlQueued, RunList
-from storage.runs import get_run, list_runs, queue_runs
+from newswire.responses import CancelOutcome, CrawlQueued, RunList
+from storage.runs import get_run, list_runs, queue_runs, request_cancel
 from storage.search import SOURCE_NAME
 
 logger = logging.getLogger(__name__)
@@ -80,3 +81,24 @@ def crawl(request: Request, conn: Conn, name: Annotated[str, Path(max_length=100
     (run_id,) = queue_runs(conn, [name], "api")
     logger.info("queued run %d of %s from the API", run_id, name)
     return CrawlQueued(run_id=run_id, source=name, status=RunStatus.QUEUED)
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    response_model=CancelOutcome,
+    status_code=202,
+    dependencies=WRITE,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+def cancel(conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> CancelOutcome:
+    """Cancel a queued run at once, or ask a running crawl to stop (it keeps what it stored);
+    409 when the run has already ended."""
+    found = get_run(conn, run_id)
+    if found is None:
+        raise HTTPException(404, f"run {run_id} does not exist")
+    try:
+        outcome = request_cancel(conn, run_id)
+    except NewswireError as exc:  # it has ended (perhaps just now)
+        raise HTTPException(409, str(exc)) from None
+    logger.info("cancel of run %d from the API: %s", run_id, outcome)
+    return CancelOutcome(run_id=run_id, outcome=outcome)
