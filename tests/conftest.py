@@ -15,6 +15,7 @@ import sys
 import tempfile
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,20 +205,31 @@ class Corpus:
     truth: dict[str, Any]
 
 
+@contextmanager
+def crawled_into_database(
+    server_url: str, site: SiteProcess, data_dir: Path, sources: Path | None = None
+) -> Iterator[Corpus]:
+    """A site crawled once into a new database of its own (through its sources file, or the
+    one given), dropped afterwards."""
+    url = database_ready(_create_database(server_url))
+    try:
+        sources = sources or site.write_sources(data_dir / "sources.toml")
+        done = run_newswire(
+            "--sources", str(sources), "crawl", "--all", database_url=url, data_dir=data_dir
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield Corpus(url, sources, data_dir, site.truth())
+    finally:
+        _drop_database(server_url, url)
+
+
 @pytest.fixture(scope="session")
 def crawled_corpus(
     server_url: str, sample_site: SiteProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Corpus]:
     """The sample site crawled once into a database of its own (the ``db`` fixture empties
     the session database before each test; this one is left alone)."""
-    url = database_ready(_create_database(server_url))
-    data_dir = tmp_path_factory.mktemp("corpus")
-    sources = sample_site.write_sources(data_dir / "sources.toml")
-    done = run_newswire(
-        "--sources", str(sources), "crawl", "--all", database_url=url, data_dir=data_dir
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    try:
-        yield Corpus(url, sources, data_dir, sample_site.truth())
-    finally:
-        _drop_database(server_url, url)
+    with crawled_into_database(
+        server_url, sample_site, tmp_path_factory.mktemp("corpus")
+    ) as corpus:
+        yield corpus

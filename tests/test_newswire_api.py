@@ -251,6 +251,17 @@ def test_queue_a_crawl_needs_the_token(api: Server, crawled_corpus: Corpus) -> N
     assert (run["trigger"], run["status"]) == ("api", "queued")
 
 
+def test_cancel_a_run_needs_the_token(api: Server) -> None:
+    queued = api.client.post("/sources/europa/crawl", headers=AUTH).json()["run_id"]
+    _error(api.client.post(f"/runs/{queued}/cancel"), 401)
+    done = api.client.post(f"/runs/{queued}/cancel", headers=AUTH)
+    assert done.status_code == 202 and done.json() == {"run_id": queued, "outcome": "cancelled"}
+    assert api.client.get(f"/runs/{queued}").json()["status"] == "cancelled"
+    again = api.client.post(f"/runs/{queued}/cancel", headers=AUTH)
+    assert "already cancelled" in _error(again, 409)
+    assert "does not exist" in _error(api.client.post("/runs/987654/cancel", headers=AUTH), 404)
+
+
 def test_closed_reads_need_the_token(crawled_corpus: Corpus) -> None:
     env = {"NEWSWIRE_API_TOKEN": TOKEN, "NEWSWIRE_API_OPEN_READS": "false"}
     with serving(crawled_corpus, **env) as server:

@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
         default=3,
         help="outlets to serve, each on its own port: the three hand-made ones, then generated",
     )
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="add an article whose title, byline and text carry script payloads (web tests)",
+    )
     parser.add_argument("--slow", type=float, default=1.5, help="delay of the slow page, seconds")
     parser.add_argument("--now", help="anchor date-time for all dates (default: current UTC time)")
     return parser
@@ -81,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             bulk_articles=args.bulk,
             slow_seconds=args.slow,
             outlets=args.outlets,
+            hostile=args.hostile,
         )
     except NewswireError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -16,6 +16,7 @@ from newswire.errors import ConfigError
 from newswire.samplesite import outlets as outlet_table
 from newswire.samplesite import syndication
 from newswire.samplesite.content import Story, slugify, write_story
+from newswire.samplesite.hostile import hostile_story
 from newswire.samplesite.outlets import Outlet, Section
 
 PAGE_SIZE = 3  # articles per listing page: small, so the default site paginates
@@ -229,6 +230,15 @@ def _syndicated_articles(outlets: dict[str, Outlet], now: datetime) -> list[Arti
     return articles
 
 
+def _hostile_article(outlet: Outlet, now: datetime, number: int) -> Article:
+    """The article whose text carries script payloads (samplesite.hostile), on planet."""
+    section = outlet.section("world")
+    published = _clamp_to_today((now - timedelta(hours=3)).astimezone(section.tz), now)
+    story = hostile_story()
+    path = _article_path(outlet, section, published, f"harbour-council-delays-vote-{number}")
+    return Article(outlet.name, path, section, published, story, number)
+
+
 class SampleSite:
     """All outlets of one generated site; thread-safe, the only mutable state is publishing."""
 
@@ -240,13 +250,17 @@ class SampleSite:
         bulk_articles: int,
         slow_seconds: float,
         outlets: tuple[Outlet, ...] = outlet_table.OUTLETS,
+        hostile: bool = False,
     ) -> None:
         self.seed = seed
         self.now = now
         self.bulk_articles = bulk_articles
         self.slow_seconds = slow_seconds
         self.outlets: dict[str, Outlet] = {o.name: o for o in outlets}
-        self.articles: tuple[Article, ...] = tuple(_plan_articles(seed, now, self.outlets))
+        planned = _plan_articles(seed, now, self.outlets)
+        if hostile:
+            planned.append(_hostile_article(self.outlets["planet"], now, 1041 + len(planned)))
+        self.articles: tuple[Article, ...] = tuple(planned)
         self._by_path: dict[tuple[str, str], Article] = {}
         self._own: dict[str, list[Article]] = {name: [] for name in self.outlets}
         for article in self.articles:
@@ -383,9 +397,11 @@ def build_site(
     bulk_articles: int = 0,
     slow_seconds: float = 1.5,
     outlets: int = len(outlet_table.OUTLETS),
+    hostile: bool = False,
 ) -> SampleSite:
     """Generate the sample site of ``outlets`` outlets (the three hand-made ones first, then
-    generated copies); ``now`` anchors every date (default: the current UTC time)."""
+    generated copies); ``now`` anchors every date (default: the current UTC time);
+    ``hostile`` adds the article of samplesite.hostile."""
     if now is None:
         now = datetime.now(UTC)
     elif now.tzinfo is None:
@@ -401,4 +417,5 @@ def build_site(
         bulk_articles=bulk_articles,
         slow_seconds=slow_seconds,
         outlets=outlet_table.generate_outlets(outlets),
+        hostile=hostile,
     )

@@ -133,7 +133,7 @@ def attention_chart(
     )
     y_ticks = tuple(Tick(CHART_HEIGHT - v * scale, str(v)) for v in (0, ceiling // 2, ceiling))
     return StackedChart(
-        width=max(len(rows) * BAR_WIDTH, 120.0),
+        width=max(len(rows) * BAR_WIDTH, 300.0),
         height=CHART_HEIGHT,
         bars=tuple(bars),
         series=tuple(series),

@@ -18,7 +18,7 @@ import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from newswire.api.deps import Conn, configured_sources
+from newswire.api.deps import MAX_PAGE, Conn, configured_sources
 from newswire.errors import ConfigError
 from newswire.export import FORMATS, export_chunks
 from newswire.responses import decode_cursor, encode_cursor
@@ -58,16 +58,20 @@ class Form:
     author: str = ""
     copies: bool = False
     sort: str = ""
+    limit: int = PAGE_SIZE
 
     def params(self) -> dict[str, Any]:
         """The form as query parameters (for paging and download links)."""
         return {
             "q": self.q, "source": list(self.source), "lang": self.lang, "since": self.since,
             "until": self.until, "author": self.author, "copies": self.copies, "sort": self.sort,
+            "limit": self.limit if self.limit != PAGE_SIZE else None,
         }  # fmt: skip
 
 
-def _search(conn: psycopg.Connection[Any], request: Request, form: Form) -> tuple[str | None, Filters]:
+def _search(
+    conn: psycopg.Connection[Any], request: Request, form: Form
+) -> tuple[str | None, Filters]:
     """The checked query and filters, or a ConfigError saying what to fix."""
     filters = parse_filters(
         conn, sources=form.source, lang=form.lang or None, since=form.since or None,
@@ -103,23 +107,25 @@ def search_page(
     author: Short = "",
     copies: bool = False,
     sort: Literal["", "relevance", "date"] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE_SIZE,
     cursor: Annotated[str, Query(max_length=400)] = "",
 ) -> Response:
     """Results, chart and top outlets of a search; every matching article without one."""
-    form = Form(q, tuple(source), lang, since, until, author, copies, sort)
+    form = Form(q, tuple(source), lang, since, until, author, copies, sort, limit)
     context: dict[str, Any] = {"form": form, "sources": _source_names(conn, request)}
     try:
         query, filters = _search(conn, request, form)
-        search = SearchRequest(query, filters, sort or None, PAGE_SIZE)
+        search = SearchRequest(query, filters, sort or None, limit)
         if cursor:
-            search = SearchRequest(query, filters, sort or None, PAGE_SIZE,
+            search = SearchRequest(query, filters, sort or None, limit,
                                    decode_cursor(search, cursor))  # fmt: skip
         results = search_articles(conn, search)
         attention = count_attention(conn, query, filters)
     except ConfigError as exc:
         return page(request, "search.html", {**context, "error": str(exc)}, status=400)
     sizes = story_sizes(conn, [hit.story_id or hit.id for hit in results.hits])
-    last = filters.until - timedelta(days=1) if filters.until else None
+    first = filters.since.date() if filters.since else None
+    last = (filters.until - timedelta(days=1)).date() if filters.until else None
     next_cursor = encode_cursor(search, results.next_key) if results.next_key else None
     return page(
         request,
@@ -132,10 +138,7 @@ def search_page(
             "next_cursor": next_cursor,
             "paged": bool(cursor),
             "attention": attention,
-            "chart": attention_chart(
-                attention, filters.since.date() if filters.since else None,
-                last.date() if last else None,
-            ),  # fmt: skip
+            "chart": attention_chart(attention, first, last),
             "formats": FORMATS,
         },
     )
