@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-metadata bench-dedup clean
+.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ bench: $(BIN)/.installed
 # Search and export figures at 100,000 generated articles (a scratch database, dropped after).
 bench-search: $(BIN)/.installed
 	$(BIN)/python bench/search_bench.py
+
+# Web pages over HTTP at 100,000 articles and 1,000 sources: results, an article, the sources
+# page, each beside the API's JSON for the same data (p95 target 300 ms).
+bench-web: $(BIN)/.installed
+	$(BIN)/python bench/web_bench.py $(ARGS)
+
+# A desktop and a phone picture of every web page, from the sample corpus (docs/screenshots).
+screenshots: $(BIN)/.installed
+	$(BIN)/python -m tests.screenshots
 
 bench-metadata: $(BIN)/.installed
 	$(BIN)/python bench/metadata_bench.py $(ARGS)

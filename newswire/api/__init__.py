@@ -23,7 +23,7 @@ from newswire.api.deps import install_error_handlers
 from newswire.config import Config
 from newswire.errors import ConfigError
 from newswire.metrics import metrics_registry
-from newswire.web import mount_pages
+from newswire.web.pages import mount_pages
 from storage.connection import open_pool, ready_database
 
 STATEMENT_TIMEOUT_MS = 15_000  # no request holds a connection longer than this
