@@ -305,7 +305,7 @@ class RunStatsExtension:
         now = datetime.now(UTC)
         try:
             healths = source_health(conn, self.health, now=now, sources=[source])
-            record_health(conn, healths, now=now, outbox=self.health.webhook_url is not None)
+            record_health(conn, healths, now=now)
         except psycopg.Error as exc:  # the run is recorded; the next sweep judges the source
             logger.warning("source %s: could not judge its health: %s", source, exc)
 

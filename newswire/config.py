@@ -24,6 +24,8 @@ class HealthSettings:
     silent_floor: float = 6 * 3600.0  # ... but never sooner than this many seconds
     failing_after: int = 3  # failing after this many failed runs in a row
     webhook_url: str | None = None  # POSTed a JSON event when a source changes state
+    check_seconds: float = 30.0  # how often the scheduler judges every source and sends
+    retry_seconds: float = 10.0  # first wait before a failed POST is retried; it doubles
 
 
 @dataclass(frozen=True)
@@ -114,4 +116,6 @@ def _health_settings(env: Mapping[str, str]) -> HealthSettings:
         silent_floor=_number(env, "NEWSWIRE_HEALTH_SILENT_FLOOR", 6 * 3600.0, 60),
         failing_after=int(_number(env, "NEWSWIRE_HEALTH_FAILING_AFTER", 3, 1, whole=True)),
         webhook_url=url,
+        check_seconds=_number(env, "NEWSWIRE_HEALTH_CHECK_SECONDS", 30.0, 0.1),
+        retry_seconds=_number(env, "NEWSWIRE_HEALTH_RETRY_SECONDS", 10.0, 0.1),
     )

@@ -293,11 +293,11 @@ def record_health(
     healths: Sequence[SourceHealth],
     *,
     now: datetime,
-    outbox: bool,
 ) -> list[HealthChange]:
-    """Remember each source's state and return the ones that changed; with ``outbox``, queue
-    one webhook event per alerting change. The remembered rows are locked while compared, so
-    when two processes evaluate at once each change is recorded (and sent) once."""
+    """Remember each source's state and return the ones that changed, queueing one webhook
+    event per alerting change (whether a webhook is configured is the sender's business: a
+    process without the URL must not swallow a change). The remembered rows are locked while
+    compared, so when two processes evaluate at once each change is recorded (and sent) once."""
     if not healths:
         return []
     by_source = {health.source: health for health in healths}
@@ -331,7 +331,7 @@ def record_health(
             event = change_event(previous, health.state)
             change = HealthChange(name, previous, health.state, event)
             changes.append(change)
-            if outbox and change.event is not None:
+            if change.event is not None:
                 conn.execute(
                     "INSERT INTO health_events (source, event, previous, state, payload)"
                     " VALUES (%s, %s, %s, %s, %s)",
@@ -358,10 +358,23 @@ class HealthEvent:
 
 
 def claim_events(
-    conn: psycopg.Connection[Any], *, lease_seconds: float, limit: int = 20
+    conn: psycopg.Connection[Any],
+    *,
+    lease_seconds: float,
+    max_age_seconds: float = 86400.0,
+    limit: int = 20,
 ) -> list[HealthEvent]:
     """Due, undelivered events, oldest first, leased for one attempt: another sender skips
-    them until the lease runs out (when this one died mid-attempt)."""
+    them until the lease runs out (when this one died mid-attempt). Events older than
+    max_age_seconds are given up unsent: news of a change from days ago, or from before a
+    webhook was configured, is not news."""
+    conn.execute(
+        "UPDATE health_events SET given_up_at = now(),"
+        " last_error = coalesce(last_error || '; ', '') || 'too old to send'"
+        " WHERE delivered_at IS NULL AND given_up_at IS NULL"
+        " AND created_at < now() - make_interval(secs => %s)",
+        [max_age_seconds],
+    )
     rows = conn.execute(
         "UPDATE health_events e SET attempts = e.attempts + 1,"
         " next_attempt_at = now() + make_interval(secs => %s)"

@@ -300,13 +300,13 @@ def _healths(db: Conn, now: datetime) -> list[Any]:
 
 def test_each_change_is_recorded_and_queued_once(db: Conn) -> None:
     productive_runs(db, "planet", NOW - timedelta(hours=2), timedelta(hours=1), 3)
-    first = record_health(db, _healths(db, NOW), now=NOW, outbox=True)
+    first = record_health(db, _healths(db, NOW), now=NOW)
     assert [(c.previous, c.state, c.event) for c in first] == [(None, "ok", None)]
-    assert record_health(db, _healths(db, NOW), now=NOW, outbox=True) == []
+    assert record_health(db, _healths(db, NOW), now=NOW) == []
     later = NOW + timedelta(hours=8)
-    changes = record_health(db, _healths(db, later), now=later, outbox=True)
+    changes = record_health(db, _healths(db, later), now=later)
     assert [(c.previous, c.state, c.event) for c in changes] == [("ok", "silent", "silent")]
-    assert record_health(db, _healths(db, later), now=later, outbox=True) == []
+    assert record_health(db, _healths(db, later), now=later) == []
     events = claim_events(db, lease_seconds=60)
     assert [(e.source, e.event, e.attempts) for e in events] == [("planet", "silent", 1)]
     payload = events[0].payload
@@ -328,7 +328,7 @@ def test_two_evaluators_at_once_record_a_change_once(database_url: str, db: Conn
     def evaluate() -> None:
         with connect(database_url) as conn:
             barrier.wait()
-            results.append(len(record_health(conn, healths, now=NOW, outbox=True)))
+            results.append(len(record_health(conn, healths, now=NOW)))
 
     threads = [threading.Thread(target=evaluate) for _ in range(8)]
     for thread in threads:
@@ -342,18 +342,21 @@ def test_two_evaluators_at_once_record_a_change_once(database_url: str, db: Conn
     )
 
 
-def test_without_a_webhook_states_are_remembered_but_nothing_queued(db: Conn) -> None:
+def test_old_events_are_given_up_unsent(db: Conn) -> None:
     for minutes in (3, 2, 1):
         add_run(db, "planet", "failed", NOW - timedelta(minutes=minutes))
-    assert len(record_health(db, _healths(db, NOW), now=NOW, outbox=False)) == 1
+    assert len(record_health(db, _healths(db, NOW), now=NOW)) == 1
     assert db.execute("SELECT state FROM source_health").fetchone() == ("failing",)
+    db.execute("UPDATE health_events SET created_at = now() - interval '2 days'")
     assert claim_events(db, lease_seconds=60) == []
+    row = db.execute("SELECT given_up_at IS NOT NULL, last_error FROM health_events").fetchone()
+    assert row == (True, "too old to send")
 
 
 def test_failed_deliveries_are_retried_then_given_up(db: Conn) -> None:
     for minutes in (3, 2, 1):
         add_run(db, "planet", "failed", NOW - timedelta(minutes=minutes))
-    record_health(db, _healths(db, NOW), now=NOW, outbox=True)
+    record_health(db, _healths(db, NOW), now=NOW)
     (event,) = claim_events(db, lease_seconds=60)
     mark_failed(db, event.id, "connection refused", retry_in=0)
     (again,) = claim_events(db, lease_seconds=60)
@@ -362,10 +365,10 @@ def test_failed_deliveries_are_retried_then_given_up(db: Conn) -> None:
     assert claim_events(db, lease_seconds=0) == []
     row = db.execute("SELECT given_up_at IS NOT NULL, last_error FROM health_events").fetchone()
     assert row == (True, "connection refused")
-    record_health(db, _healths(db, NOW + timedelta(hours=1)), now=NOW, outbox=True)
+    record_health(db, _healths(db, NOW + timedelta(hours=1)), now=NOW)
     add_run(db, "planet", "succeeded", NOW)
     add_articles(db, "planet", None, NOW)
-    record_health(db, _healths(db, NOW), now=NOW, outbox=True)
+    record_health(db, _healths(db, NOW), now=NOW)
     (recovered,) = claim_events(db, lease_seconds=60)
     mark_delivered(db, recovered.id)
     assert recovered.event == "recovered"
