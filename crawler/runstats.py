@@ -30,7 +30,7 @@ from crawler.monitors import load_suites, run_checks
 from newswire.config import HealthSettings
 from newswire.errors import ConfigError, DatabaseError, NewswireError
 from storage.connection import connect
-from storage.health import record_health, source_health
+from storage.health import judge_sources
 from storage.runs import (
     cancel_requested,
     create_run,
@@ -302,10 +302,8 @@ class RunStatsExtension:
     def _judge_health(self, conn: psycopg.Connection[Any], source: str) -> None:
         """Record a change of the source's state that this run made (failing, recovered), for
         the webhook's sender to post: two small queries, no HTTP, so the crawl never waits."""
-        now = datetime.now(UTC)
         try:
-            healths = source_health(conn, self.health, now=now, sources=[source])
-            record_health(conn, healths, now=now)
+            judge_sources(conn, self.health, [source])
         except psycopg.Error as exc:  # the run is recorded; the next sweep judges the source
             logger.warning("source %s: could not judge its health: %s", source, exc)
 

@@ -4,7 +4,7 @@ A crawl records a change its own run made (failing, recovered) when it closes
 (:mod:`crawler.runstats`); a source going *silent* is a matter of time passing, not of a run,
 so the active scheduler judges every enabled source every ``check_seconds`` in a thread of
 its own (:class:`HealthWatch`). Changes land in the ``health_events`` outbox
-(:func:`storage.health.record_health`), whoever noticed them; :func:`deliver_due` posts them
+(:func:`storage.health.judge_sources`), whoever noticed them; :func:`deliver_due` posts them
 to the webhook, each once, retried with backoff (``retry_seconds``, doubling up to an hour,
 twelve attempts) while the receiver is down or answers with an error. Nothing here runs on a
 crawl's reactor or in the dispatcher: a slow or dead receiver holds up this thread only.
@@ -16,23 +16,15 @@ import json
 import logging
 import threading
 import urllib.request
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 
 from newswire.config import HealthSettings
 from newswire.errors import DatabaseError
-from newswire.records import SourceHealth
 from storage.connection import connect
-from storage.health import (
-    claim_events,
-    mark_delivered,
-    mark_failed,
-    record_health,
-    source_health,
-)
+from storage.health import claim_events, judge_sources, mark_delivered, mark_failed
 
 logger = logging.getLogger(__name__)
 
@@ -90,24 +82,6 @@ def deliver_due(conn: psycopg.Connection[Any], settings: HealthSettings) -> int:
         delivered += 1
         logger.info("webhook: sent %s %s (event %s)", event.source, event.event, event.id)
     return delivered
-
-
-def judge_sources(
-    conn: psycopg.Connection[Any],
-    settings: HealthSettings,
-    sources: Sequence[str],
-    *,
-    now: datetime | None = None,
-) -> list[SourceHealth]:
-    """Judge the sources now, worst first, and remember their states, logging each change
-    (and queueing it for the webhook) once."""
-    now = now or datetime.now(UTC)
-    healths = source_health(conn, settings, now=now, sources=sources)
-    for change in record_health(conn, healths, now=now):
-        was = change.previous.value if change.previous else "unknown"
-        level = logging.WARNING if change.state.alarming else logging.INFO
-        logger.log(level, "source %s is now %s (was %s)", change.source, change.state, was)
-    return healths
 
 
 class HealthWatch:

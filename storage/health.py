@@ -13,6 +13,7 @@ so a test or a page can evaluate any moment.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,8 @@ from psycopg.types.json import Jsonb
 
 from newswire.config import HealthSettings
 from newswire.records import HealthState, RunError, RunPoint, SourceHealth
+
+logger = logging.getLogger(__name__)
 
 SPARK_DAYS = 30  # days in SourceHealth.articles_per_day
 RECENT_RUNS = 20  # runs behind the median run time and the 304 share
@@ -344,6 +347,24 @@ def record_health(
                     ],
                 )
     return changes
+
+
+def judge_sources(
+    conn: psycopg.Connection[Any],
+    settings: HealthSettings,
+    sources: Sequence[str],
+    *,
+    now: datetime | None = None,
+) -> list[SourceHealth]:
+    """Judge the sources now, worst first, and remember their states, logging each change
+    (and queueing it for the webhook) once."""
+    now = now or datetime.now(UTC)
+    healths = source_health(conn, settings, now=now, sources=sources)
+    for change in record_health(conn, healths, now=now):
+        was = change.previous.value if change.previous else "unknown"
+        level = logging.WARNING if change.state.alarming else logging.INFO
+        logger.log(level, "source %s is now %s (was %s)", change.source, change.state, was)
+    return healths
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def health(config: Config, names: tuple[str, ...]) -> None:
     for $NEWSWIRE_HEALTH_SILENT_FACTOR times its usual gap (4), and never sooner than
     $NEWSWIRE_HEALTH_SILENT_FLOOR seconds (6 h).
     """
-    from scheduler.healthwatch import deliver_due, judge_sources
+    from scheduler.healthwatch import deliver_due
+    from storage.health import judge_sources
 
     sources = load_sources(config.sources_path)
     chosen = select_sources(sources, names, origin=str(config.sources_path))
