@@ -26,8 +26,11 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from newswire.errors import DatabaseError, NewswireError
+from crawler.monitors import load_suites, run_checks
+from newswire.config import HealthSettings
+from newswire.errors import ConfigError, DatabaseError, NewswireError
 from storage.connection import connect
+from storage.health import judge_sources
 from storage.runs import (
     cancel_requested,
     create_run,
@@ -77,6 +80,9 @@ def summarize_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
         "dropped": by_suffix("newswire/rejected/"),
         "http_status": by_suffix("downloader/response_status_count/"),
         "not_modified": count("downloader/response_status_count/304"),
+        "with_title": count("newswire/store/with_title"),
+        "with_authors": count("newswire/store/with_authors"),
+        "with_date": count("newswire/store/with_date"),
         "retries": count("retry/count"),
         "robots_forbidden": count("robotstxt/forbidden"),
         "errors": errors,
@@ -94,6 +100,14 @@ def run_outcome(reason: str, stats: Mapping[str, Any]) -> tuple[str, str | None]
     if status != "failed":
         return status, None
     return status, _ERROR_BY_REASON.get(reason, f"crawl closed: {reason}")
+
+
+def _monitor_suites(paths: list[str]) -> list[Any]:
+    """NEWSWIRE_RUN_MONITORS loaded once per crawl: a wrong entry stops it before it starts."""
+    try:
+        return load_suites(paths)
+    except (ImportError, AttributeError, NameError, ValueError, TypeError) as exc:
+        raise ConfigError(f"NEWSWIRE_RUN_MONITORS: {exc}: name MonitorSuite classes") from None
 
 
 class RunLocks:
@@ -137,8 +151,11 @@ class RunStatsExtension:
         database_url: str,
         trigger: str,
         shared_locks: RunLocks | None = None,
+        health: HealthSettings | None = None,
     ) -> None:
         self.crawler = crawler
+        self.health = health or HealthSettings()
+        self.suites = _monitor_suites(crawler.settings.getlist("NEWSWIRE_RUN_MONITORS"))
         self.database_url = database_url
         self.trigger = trigger
         self.shared_locks = shared_locks  # the process's lock session; None: open one
@@ -157,6 +174,7 @@ class RunStatsExtension:
             settings["NEWSWIRE_DATABASE_URL"],
             settings["NEWSWIRE_RUN_TRIGGER"],
             settings.get("NEWSWIRE_RUN_LOCKS"),
+            settings.get("NEWSWIRE_HEALTH"),
         )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -249,10 +267,11 @@ class RunStatsExtension:
         summary = summarize_stats(
             {**raw, "finish_time": raw.get("finish_time") or datetime.now(UTC)}
         )
+        checks = run_checks(self.crawler, self.suites, {**raw, "finish_reason": reason})
         try:
-            self._finish(spider, status, summary, error, self.lock_conn)
+            self._finish(spider, status, summary, error, checks, self.lock_conn)
         except psycopg.OperationalError:  # the lock connection died: record on a fresh one
-            self._finish(spider, status, summary, error, None)
+            self._finish(spider, status, summary, error, checks, None)
         logger.info(
             "source %s: run %s %s (%d stored, %d duplicates)",
             spider.source.name,
@@ -268,15 +287,25 @@ class RunStatsExtension:
         status: str,
         summary: dict[str, Any],
         error: str | None,
+        checks: dict[str, Any],
         conn: psycopg.Connection[Any] | None,
     ) -> None:
         with contextlib.ExitStack() as stack:
             if conn is None or conn.closed:
                 conn = stack.enter_context(connect(self.database_url))
-            finish_run(conn, spider.run_id, status, summary, error)
+            finish_run(conn, spider.run_id, status, summary, error, checks=checks)
             if conn is self.lock_conn:  # free the source before saying so
                 self._unlock()
             notify_runs(conn, f"ended {spider.run_id}")  # a run waiting for the source starts
+            self._judge_health(conn, spider.source.name)
+
+    def _judge_health(self, conn: psycopg.Connection[Any], source: str) -> None:
+        """Record a change of the source's state that this run made (failing, recovered), for
+        the webhook's sender to post: two small queries, no HTTP, so the crawl never waits."""
+        try:
+            judge_sources(conn, self.health, [source])
+        except psycopg.Error as exc:  # the run is recorded; the next sweep judges the source
+            logger.warning("source %s: could not judge its health: %s", source, exc)
 
     def _unlock(self) -> None:
         if self.locked is not None and self.locks is not None:

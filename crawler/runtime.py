@@ -42,5 +42,6 @@ def crawl_context(settings: BaseSettings, source_name: str | None) -> CrawlConte
         settings.set("HTTPCACHE_DIR", str(config.data_dir / cache_dir), priority="spider")
     # The source's limits become settings, which its own settings table may still override.
     settings.set("NEWSWIRE_EXTRACT_MIN_TEXT_CHARS", source.limits.min_text_chars, "spider")
+    settings.set("NEWSWIRE_HEALTH", config.health, priority="spider")  # judged at the run's end
     settings.setdict(dict(source.settings), priority="spider")
     return CrawlContext(source=source, database_url=database_url)

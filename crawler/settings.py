@@ -89,6 +89,15 @@ NEWSWIRE_EXTRACT_FAST = False
 NEWSWIRE_EXTRACT_MIN_TEXT_CHARS = 250
 NEWSWIRE_STORE_BATCH_SIZE = 100
 NEWSWIRE_STORE_FLUSH_SECONDS = 2.0
+# The checks of every run (crawler.monitors): Spidermon MonitorSuite classes, and thresholds.
+NEWSWIRE_RUN_MONITORS = ["crawler.monitors.RunChecks"]
+NEWSWIRE_CHECK_MIN_ITEMS = 1  # new articles a run that fetched article pages should store
+NEWSWIRE_CHECK_MIN_TITLE_SHARE = 0.9  # of its new articles, the share with a title
+NEWSWIRE_CHECK_MIN_AUTHORS_SHARE = 0.5  # ... with an author (agency copy often has none)
+NEWSWIRE_CHECK_MIN_DATE_SHARE = 0.8  # ... with a publication date
+NEWSWIRE_CHECK_MAX_ERROR_SHARE = 0.1  # errors per page fetched (at least 1 is allowed)
+NEWSWIRE_CHECK_FINISH_REASONS = ["finished"]
+NEWSWIRE_HEALTH = None  # newswire.config.HealthSettings, set from the process config
 NEWSWIRE_INCREMENTAL_ENABLED = True  # off: no gate, no max_pages, no backlog
 # Requests in Scrapy's scheduler; more article requests wait in crawler.backlog.
 NEWSWIRE_INCREMENTAL_QUEUE_LIMIT = 1000

@@ -17,6 +17,18 @@ from newswire.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    """When a source counts as silent or failing (storage.health), and who hears of changes."""
+
+    silent_factor: float = 4.0  # k: silent after k x the source's usual gap between new articles
+    silent_floor: float = 6 * 3600.0  # ... but never sooner than this many seconds
+    failing_after: int = 3  # failing after this many failed runs in a row
+    webhook_url: str | None = None  # POSTed a JSON event when a source changes state
+    check_seconds: float = 30.0  # how often the scheduler judges every source and sends
+    retry_seconds: float = 10.0  # first wait before a failed POST is retried; it doubles
+
+
+@dataclass(frozen=True)
 class Config:
     """Where the sources file and the database are, and the knobs every process shares."""
 
@@ -31,6 +43,7 @@ class Config:
     worker_concurrency: int = 16  # crawls a worker runs at once
     worker_max_crawls: int = 1000  # a worker exits (to be restarted) after this many crawls
     worker_max_memory_mb: int = 1024  # ... or once its RSS grows past this many MB
+    health: HealthSettings = HealthSettings()
 
     @property
     def embedded_data_dir(self) -> Path:
@@ -87,4 +100,22 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         worker_max_memory_mb=int(
             _number(env, "NEWSWIRE_WORKER_MAX_MEMORY_MB", 1024, 64, whole=True)
         ),
+        health=_health_settings(env),
+    )
+
+
+def _health_settings(env: Mapping[str, str]) -> HealthSettings:
+    url = env.get("NEWSWIRE_HEALTH_WEBHOOK_URL") or None
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"NEWSWIRE_HEALTH_WEBHOOK_URL={url!r} is not an http(s) URL:"
+            " e.g. NEWSWIRE_HEALTH_WEBHOOK_URL=https://alerts.example/newswire"
+        )
+    return HealthSettings(
+        silent_factor=_number(env, "NEWSWIRE_HEALTH_SILENT_FACTOR", 4.0, 1),
+        silent_floor=_number(env, "NEWSWIRE_HEALTH_SILENT_FLOOR", 6 * 3600.0, 60),
+        failing_after=int(_number(env, "NEWSWIRE_HEALTH_FAILING_AFTER", 3, 1, whole=True)),
+        webhook_url=url,
+        check_seconds=_number(env, "NEWSWIRE_HEALTH_CHECK_SECONDS", 30.0, 0.1),
+        retry_seconds=_number(env, "NEWSWIRE_HEALTH_RETRY_SECONDS", 10.0, 0.1),
     )

@@ -12,7 +12,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from newswire.records import Run, Source
+from newswire.records import HealthState, Run, Source, SourceHealth
 from storage.queries import ArticleRow, SourceSummary
 
 if TYPE_CHECKING:
@@ -172,6 +172,77 @@ def run_details(run: Run) -> Table:
             value = ", ".join(f"{name} {count}" for name, count in value.items()) or "-"
         table.add_row(key.replace("_", " "), Text(str(value)))
     table.add_row("error", Text(run.error or "-"))
+    for check in (run.checks or {}).get("checks", []):
+        outcome = "[green]passed[/]" if check.get("passed") else "[red]FAILED[/]"
+        table.add_row(
+            f"check {check.get('name')}",
+            Text.from_markup(outcome) + ": " + Text(str(check.get("message") or "")),
+        )
+    return table
+
+
+# ---------------------------------------------------------------- source health
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+_STATE_STYLE = {
+    HealthState.FAILING: "bold red",
+    HealthState.SILENT: "bold yellow",
+    HealthState.NEVER_RUN: "blue",
+    HealthState.OK: "green",
+}
+
+
+def sparkline(counts: Iterable[int]) -> str:
+    """Counts as one line of block characters, scaled to the largest ("" for none); a day
+    without any is a space, so a quiet week shows as a gap."""
+    values = list(counts)
+    top = max(values, default=0)
+    if top <= 0:
+        return " " * len(values)
+    return "".join(
+        " " if n <= 0 else _SPARKS[min(len(_SPARKS) - 1, (n * len(_SPARKS) - 1) // top)]
+        for n in values
+    )
+
+
+def format_span(seconds: float | None) -> str:
+    """A duration for people: 45s, 12m, 7.5h, 3.2d; "-" when unknown."""
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * 1.5 or (unit == "m" and seconds >= 60):
+            return f"{seconds / size:.1f}{unit}".replace(".0" + unit, unit)
+    return f"{seconds:.0f}s"
+
+
+def health_table(healths: Iterable[SourceHealth], title: str = "source health") -> Table:
+    """One row a source, worst first as given: its state and the figures that explain it."""
+    table = Table(title=title, title_justify="left")
+    for column in (
+        "source",
+        "state",
+        "last success",
+        "last new article",
+        "new/day (30 d)",
+        "failures",
+        "median run",
+        "304s",
+        "silent after",
+    ):
+        table.add_column(column, overflow="fold", no_wrap=column == "new/day (30 d)")
+    for health in healths:
+        share = health.not_modified_share
+        table.add_row(
+            Text(health.source),
+            Text(health.state.value.replace("_", " "), style=_STATE_STYLE[health.state]),
+            format_when(health.last_success_at),
+            format_when(health.last_article_at),
+            Text(sparkline(health.articles_per_day) + f" {sum(health.articles_per_day)}"),
+            str(health.failures_in_row),
+            format_span(health.median_run_seconds),
+            "-" if share is None else f"{share:.0%}",
+            format_span(health.silent_after_seconds),
+        )
     return table
 
 

@@ -216,6 +216,73 @@ class Run:
     hostname: str | None
     stats: dict[str, Any]
     error: str | None
+    # The run's checks (crawler.monitors): {"passed": bool, "checks": [{"name", "passed",
+    # "message"}, ...]}; None for runs that ended before they were checked, or never opened.
+    checks: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- source health
+# Computed by storage.health from a source's runs and articles; shown by `newswire health`, the
+# API, /metrics and the web pages. Worst first: failing, silent, never run, ok.
+
+
+class HealthState(StrEnum):
+    """How a source is doing; members compare equal to the text stored in source_health."""
+
+    FAILING = "failing"  # its latest N completed runs failed (NEWSWIRE_HEALTH_FAILING_AFTER)
+    SILENT = "silent"  # runs succeed, but no new article for k x its usual gap
+    NEVER_RUN = "never_run"  # no run of it has completed yet
+    OK = "ok"
+
+    @property
+    def alarming(self) -> bool:
+        """Whether `newswire health` exits 1 for a source in this state."""
+        return self in (HealthState.FAILING, HealthState.SILENT)
+
+    @property
+    def rank(self) -> int:
+        """Sort key, worst first: the declaration order."""
+        return list(HealthState).index(self)
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One source's health at a moment (``now``), with the figures that explain its state."""
+
+    source: str
+    state: HealthState
+    last_success_at: datetime | None  # when its latest successful run finished
+    last_article_at: datetime | None  # when its latest new article was stored
+    articles_per_day: list[int]  # new articles stored per UTC day, oldest first, today last
+    failures_in_row: int  # failed runs since its latest successful one (completed runs only)
+    median_run_seconds: float | None  # of its latest 20 completed runs
+    not_modified_share: float | None  # 304 responses / responses, latest 20 runs; None: unknown
+    usual_gap_seconds: float | None  # the median gap between its new articles; None: unknown
+    silent_after_seconds: float  # silent once its latest new article is older than this
+    runs: int  # completed runs (succeeded or failed)
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One run of a source over time, for its chart: new articles stored and duration."""
+
+    run_id: int
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    new_articles: int  # articles rows this run stored (copies of other texts included)
+    duration_seconds: float | None
+    checks_passed: bool | None  # None: the run was not checked
+
+
+@dataclass(frozen=True)
+class RunError:
+    """A failed run of a source and why it failed (the run's error, its failed checks)."""
+
+    run_id: int
+    finished_at: datetime | None
+    error: str | None
+    failed_checks: list[str]  # "name: message" of each failed check
 
 
 def field_names(record: type) -> tuple[str, ...]:

@@ -117,6 +117,11 @@ class StorePipeline:
         stats.inc_value("newswire/store/duplicates", result.duplicates)
         stats.inc_value("newswire/store/known", result.already_known)
         stats.inc_value("newswire/store/batches")
+        new = [a for a, outcome in zip(batch, result.outcomes, strict=True) if outcome != "known"]
+        # The metadata the run's checks weigh (crawler.monitors), over its new rows.
+        stats.inc_value("newswire/store/with_title", sum(1 for a in new if a.title))
+        stats.inc_value("newswire/store/with_authors", sum(1 for a in new if a.authors))
+        stats.inc_value("newswire/store/with_date", sum(1 for a in new if a.published_at))
 
     def _store(self, run_id: int | None, batch: list[Article]) -> StoreResult:
         assert self.pool is not None

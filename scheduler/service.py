@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.sources import load_sources
+from newswire.config import HealthSettings
 from newswire.errors import ConfigError, DatabaseError
 from newswire.records import Source
+from scheduler.healthwatch import HealthWatch
 from scheduler.leader import Leadership
 from scheduler.notify import RunListener
 from scheduler.runner import CrawlExit, CrawlJob, CrawlProcess, exit_record
@@ -74,6 +76,7 @@ class SchedulerOptions:
     sweep: float = 5.0  # dispatch even without a notification this often
     dead_run_check: float = 30.0  # look for runs whose process died this often
     claim_timeout: float = 60.0  # a started crawl claims its run by then, or it is restarted
+    health: HealthSettings = field(default_factory=HealthSettings)  # judged by a HealthWatch
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class SchedulerService:
         self._timetable: BackgroundScheduler | None = None
         self._engine: Engine | None = None
         self._dispatcher: threading.Thread | None = None
+        self._health: HealthWatch | None = None
         self.exit_status = 0
 
     # ------------------------------------------------------------ lifecycle
@@ -158,6 +162,13 @@ class SchedulerService:
         self._timetable = self._start_timetable()
         self._dispatcher = threading.Thread(target=self._dispatch_loop, name="dispatcher")
         self._dispatcher.start()
+        self._health = HealthWatch(
+            self.options.database_url, self.options.health, self._enabled_sources
+        )
+        self._health.start()
+
+    def _enabled_sources(self) -> list[str]:
+        return [source.name for source in self.sources.values() if source.enabled]
 
     def _step_down(self, reason: str) -> None:
         logger.error("this scheduler stops scheduling: %s; it now stands by", reason)
@@ -176,6 +187,9 @@ class SchedulerService:
         if self._dispatcher is not None:
             self._dispatcher.join(timeout=10)
             self._dispatcher = None
+        if self._health is not None:
+            self._health.stop()
+            self._health = None
 
     def _shutdown(self) -> None:
         self._stop_scheduling()

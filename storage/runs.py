@@ -109,16 +109,19 @@ def finish_run(
     status: str,
     stats: dict[str, Any],
     error: str | None,
+    *,
+    checks: dict[str, Any] | None = None,
 ) -> None:
-    """Close a run with its final status, its crawl stats and the error that ended it."""
+    """Close a run with its final status, its crawl stats, the error that ended it and the
+    results of its checks (crawler.monitors)."""
     if not RunStatus.is_final(status):
         raise NewswireError(f"crawl run {run_id}: {status!r} is not one of {_FINAL_TEXT}")
     payload = Jsonb(stats, dumps=lambda obj: json.dumps(obj, default=_json_default))
     with conn.transaction():
         cur = conn.execute(
-            "UPDATE crawl_runs SET status = %s, finished_at = now(), stats = %s, error = %s"
-            " WHERE id = %s",
-            [status, payload, error, run_id],
+            "UPDATE crawl_runs SET status = %s, finished_at = now(), stats = %s, error = %s,"
+            " checks = %s WHERE id = %s",
+            [status, payload, error, None if checks is None else Jsonb(checks), run_id],
         )
     if cur.rowcount != 1:
         raise NewswireError(f"crawl run {run_id} does not exist: it cannot finish")

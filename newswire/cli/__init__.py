@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from newswire.cli import crawl, dedup, query, reextract, runs, servers
+from newswire.cli import crawl, dedup, health, query, reextract, runs, servers
 from newswire.cli.output import errors
 from newswire.config import load_config
 from newswire.errors import NewswireError
@@ -40,7 +40,7 @@ def cli(ctx: click.Context, sources_path: Path | None, verbose: int) -> None:
 
 for _command in (
     crawl.crawl, crawl.sources, crawl.demo,
-    runs.scheduler, runs.worker, runs.trigger, runs.runs, runs.cancel,
+    runs.scheduler, runs.worker, runs.trigger, runs.runs, runs.cancel, health.health,
     query.search, query.show, query.export, query.stats, reextract.reextract, dedup.dedup,
     servers.db, servers.serve,
 ):  # fmt: skip

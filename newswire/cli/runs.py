@@ -76,6 +76,7 @@ def scheduler(
             grace=config.scheduler_grace,
             shutdown_timeout=config.scheduler_shutdown_timeout,
             crawl_log_level="INFO" if debug else "WARNING",
+            health=config.health,
         )
     )
     signal.signal(signal.SIGTERM, lambda *_: service.request_stop())
