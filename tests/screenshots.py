@@ -51,6 +51,8 @@ def pages(corpus: Corpus) -> dict[str, str]:
     return {
         "search": "/?q=north+korea+OR+talks",
         "article": f"/article/{row[0]}",
+        "sources": "/outlets",
+        "source": "/outlets/planet",
         "runs": "/crawls",
     }
 

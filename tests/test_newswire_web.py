@@ -229,7 +229,7 @@ def test_article_shows_its_copies_urls_and_raw_html(tab: Tab, corpus: Corpus) ->
 def test_hostile_text_runs_on_no_page(tab: Tab, corpus: Corpus) -> None:
     hostile = _hostile_id(corpus)
     for path in ("/?q=harbour+council", "/?q=ferry&copies=true", f"/article/{hostile}",
-                 f"/article/{hostile}/raw", "/crawls"):  # fmt: skip
+                 f"/article/{hostile}/raw", "/crawls", "/outlets", "/outlets/planet"):  # fmt: skip
         tab.open(path)
         tab.page.wait_for_load_state("networkidle")
         assert tab.pwned() is None, path
@@ -247,7 +247,8 @@ def test_every_page_sends_a_nonce_policy_and_no_inline_handlers(
     server: Server, corpus: Corpus
 ) -> None:
     hostile = _hostile_id(corpus)
-    for path in ("/", "/?q=harbour", f"/article/{hostile}", "/crawls"):
+    for path in ("/", "/?q=harbour", f"/article/{hostile}", "/crawls", "/outlets",
+                 "/outlets/planet"):  # fmt: skip
         response = server.client.get(path)
         policy = response.headers["content-security-policy"]
         nonce = re.search(r"script-src 'nonce-([^']+)'", policy)
@@ -298,11 +299,53 @@ def test_a_wrong_token_is_said_on_the_page(tab: Tab) -> None:
     tab.errors[:] = [e for e in tab.errors if "401" not in e]  # the refused POST itself
 
 
+# ---------------------------------------------------------------- sources
+
+
+def test_sources_page_lists_a_failing_and_a_silent_source_first(tab: Tab, corpus: Corpus) -> None:
+    """meridian fails three runs in a row; planet's runs go on but nothing new came for two
+    days (its articles' arrival moved back); europa stays ok."""
+    with connect(corpus.database_url) as conn:
+        conn.execute(
+            "INSERT INTO crawl_runs (source, trigger, status, queued_at, started_at, finished_at,"
+            " error) SELECT 'meridian', 'schedule', 'failed', now(), now(), now() + interval '2s',"
+            " 'HTTP 503 from the feed, try ' || n FROM generate_series(1, 3) n"
+        )
+        conn.execute(
+            "UPDATE articles SET stored_at = stored_at - interval '2 days' WHERE source = 'planet'"
+        )
+        conn.execute(
+            "INSERT INTO crawl_runs (source, trigger, status, queued_at, started_at, finished_at)"
+            " VALUES ('planet', 'schedule', 'succeeded', now(), now(), now() + interval '1s')"
+        )
+    tab.open("/outlets")
+    rows = tab.page.eval_on_selector_all(
+        "#sources tbody tr", "r => r.map(e => [e.dataset.source, e.dataset.state])"
+    )
+    assert rows[:2] == [["meridian", "failing"], ["planet", "silent"]]
+    assert ["europa", "ok"] in rows
+    tab.page.click("a[href='/outlets/meridian']")
+    tab.page.wait_for_url(re.compile("/outlets/meridian$"))
+    assert tab.page.inner_text("#state") == "failing"
+    errors = tab.page.inner_text("table.errors")
+    assert all(f"HTTP 503 from the feed, try {n}" in errors for n in (1, 2, 3))
+    runs = _rows(
+        corpus,
+        "SELECT count(*) FROM crawl_runs WHERE source = 'meridian' AND finished_at IS NOT NULL",
+        [],
+    )[0][0]
+    assert len(tab.page.query_selector_all("rect.bar[data-run]")) == runs
+    missing = tab.page.goto(tab.base + "/outlets/no-such-source")
+    assert missing is not None and missing.status == 404
+    tab.errors.clear()  # the 404 itself
+
+
 # ---------------------------------------------------------------- people and devices
 
 
 def _pages(corpus: Corpus) -> list[str]:
-    return ["/", "/?q=korea", f"/article/{_hostile_id(corpus)}", "/crawls"]
+    return ["/", "/?q=korea", f"/article/{_hostile_id(corpus)}", "/crawls", "/outlets",
+            "/outlets/planet"]  # fmt: skip
 
 
 def test_every_control_is_labelled_and_reachable_by_keyboard(tab: Tab, corpus: Corpus) -> None:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from newswire.config import Config
-from newswire.web import article, runs, search
+from newswire.web import article, runs, search, sources
 from newswire.web.render import STATIC, error_page
 
 
@@ -32,6 +32,6 @@ async def _closed(request: Request, _: Exception) -> Response:
 def mount_pages(app: FastAPI) -> None:
     """Add the pages and their static files to the API's app."""
     app.add_exception_handler(_ClosedReads, _closed)
-    for pages in (search, article, runs):
+    for pages in (search, article, sources, runs):
         app.include_router(pages.router, dependencies=[Depends(_open_reads)])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
