@@ -76,6 +76,17 @@ class Refetch:
     last_modified: str | None = None
 
 
+@dataclass(frozen=True)
+class RefetchResult:
+    """A refetch that gave no article to compare: ``reason`` is "not_modified" (a 304),
+    "gone" (404/410, or a redirect loop) or "not_article" (the page is no longer one)."""
+
+    refetch: Refetch
+    status: int
+    fetched_at: datetime
+    reason: str
+
+
 @dataclass(kw_only=True)
 class ArticleMetadata:
     """What a page says about itself, as extraction found it and as it is stored and shown."""

@@ -217,6 +217,14 @@ def mark_checked(
     )
 
 
+def add_url(conn: psycopg.Connection[Any], url: str, article_id: int) -> None:
+    """Record another URL of an article (where a refetch's redirect led, the same article)."""
+    conn.execute(
+        "INSERT INTO article_urls (url, article_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        [url, article_id],
+    )
+
+
 def schedule_base(conn: psycopg.Connection[Any], article_id: int) -> datetime | None:
     """The time an article's refetch delays count from (its publication or first fetch)."""
     row = conn.execute(
