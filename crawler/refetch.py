@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from psycopg_pool import ConnectionPool
@@ -100,10 +100,11 @@ class RefetchMiddleware:
             for request in held:
                 yield request
             return
-        modified = {r.meta["article_url"]: r.meta["hint_modified"] for r in held}
-        targets = await asyncio.to_thread(self._modified, modified)
-        by_url = {t.url: t for t in targets if t.article_id not in self.asked}
         spider: Any = self.crawler.spider
+        modified = {r.meta["article_url"]: r.meta["hint_modified"] for r in held}
+        now = max(spider.now, datetime.now(UTC))  # a run's clock may be set ahead (--as-of)
+        targets = await asyncio.to_thread(self._modified, modified, now)
+        by_url = {t.url: t for t in targets if t.article_id not in self.asked}
         for request in held:
             target = by_url.pop(request.meta["article_url"], None)
             if target is None:
@@ -122,9 +123,9 @@ class RefetchMiddleware:
         with self._connection_pool().connection() as conn:
             return due_refetches(conn, source, now, limit)
 
-    def _modified(self, modified: dict[str, datetime]) -> list[Refetch]:
+    def _modified(self, modified: dict[str, datetime], now: datetime) -> list[Refetch]:
         with self._connection_pool().connection() as conn:
-            return modified_refetches(conn, modified)
+            return modified_refetches(conn, modified, now)
 
     def close(self) -> None:
         """Release the connection pool if it is the middleware's own."""

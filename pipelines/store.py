@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 import psycopg
@@ -91,8 +91,14 @@ class StorePipeline:
         source = getattr(self.crawler.spider, "source", None)
         return source.refetch if source is not None else ()
 
+    def _clock(self, fetched_at: datetime) -> datetime:
+        """The time a refetch schedule is counted on: the fetch, or the run's own clock when
+        that is later (``newswire crawl --as-of``)."""
+        now = getattr(self.crawler.spider, "now", None)
+        return max(fetched_at, now) if now is not None else fetched_at
+
     def _buffer(self, item: Article) -> None:
-        item.refetch_at = first_refetch(item, self._delays())
+        item.refetch_at = first_refetch(item, self._delays(), self._clock(item.fetched_at))
         self.buffer.append(item)
 
     async def _refetched(self, item: Article | RefetchResult) -> None:
@@ -113,7 +119,7 @@ class StorePipeline:
     def _apply(self, item: Article | RefetchResult) -> RefetchOutcome:
         assert self.pool is not None
         with self.pool.connection() as conn:
-            return apply_refetch(conn, item, self._delays())
+            return apply_refetch(conn, item, self._delays(), self._clock(item.fetched_at))
 
     async def close_spider(self) -> None:
         self.closing = True

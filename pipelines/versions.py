@@ -59,18 +59,22 @@ def next_refetch(base: datetime, delays: tuple[timedelta, ...], now: datetime) -
     return refetch_due_at(base, delays, refetch_step(base, delays, now))
 
 
-def first_refetch(article: Article, delays: tuple[timedelta, ...]) -> datetime | None:
+def first_refetch(
+    article: Article, delays: tuple[timedelta, ...], now: datetime
+) -> datetime | None:
     """A new article's first refetch time: the first delay after its publication that had not
-    passed when it was fetched (an archive page fetched a month late is not due at once)."""
-    return next_refetch(article.published_at or article.fetched_at, delays, article.fetched_at)
+    passed at ``now`` (an archive page fetched a month late is not due at once)."""
+    return next_refetch(article.published_at or article.fetched_at, delays, now)
 
 
 def apply_refetch(
     conn: psycopg.Connection[Any],
     item: Article | RefetchResult,
     delays: tuple[timedelta, ...],
+    now: datetime,
 ) -> RefetchOutcome:
-    """Write one refetch's outcome in one transaction (see the module's table)."""
+    """Write one refetch's outcome in one transaction (see the module's table); ``now`` is the
+    run's clock, which the next refetch time is counted on."""
     article_id = item.refetch_of if isinstance(item, Article) else item.refetch.article_id
     assert article_id is not None
     with conn.transaction():
@@ -78,9 +82,9 @@ def apply_refetch(
         if latest is None or latest.removed:
             return RefetchOutcome("gone_already")
         base = schedule_base(conn, article_id) or latest.version.fetched_at
+        due = next_refetch(base, delays, now)
         if isinstance(item, RefetchResult):
-            return _without_page(conn, latest, item, next_refetch(base, delays, item.fetched_at))
-        due = next_refetch(base, delays, item.fetched_at)
+            return _without_page(conn, latest, item, due)
         outcome = "unchanged"
         if item.url != latest.url:
             other = article_id_for_url(conn, item.url)

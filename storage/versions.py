@@ -264,10 +264,11 @@ def due_refetches(
 
 
 def modified_refetches(
-    conn: psycopg.Connection[Any], modified: Mapping[str, datetime]
+    conn: psycopg.Connection[Any], modified: Mapping[str, datetime], now: datetime
 ) -> list[Refetch]:
     """Of these stored URLs, the articles a feed or sitemap says changed after their last
-    fetch (its date later than the schedule's checked_at), still on their schedule."""
+    fetch (its date later than the schedule's checked_at, and not after ``now``: a date in
+    the future is distrusted), still on their schedule."""
     if not modified:
         return []
     query = f"""
@@ -275,12 +276,13 @@ def modified_refetches(
     JOIN article_urls u ON u.article_id = a.id
     JOIN unnest(%s::text[], %s::timestamptz[]) AS m(url, modified_at) ON m.url = u.url
     JOIN article_refetch r ON r.article_id = a.id
-    WHERE r.due_at IS NOT NULL AND m.modified_at > r.checked_at AND a.removed_at IS NULL
+    WHERE r.due_at IS NOT NULL AND m.modified_at > r.checked_at AND m.modified_at <= %s
+      AND a.removed_at IS NULL
     ORDER BY a.id
     """
     urls = list(modified)
     with conn.cursor(row_factory=class_row(Refetch)) as cur:
-        rows = cur.execute(query, [urls, [modified[u] for u in urls]]).fetchall()
+        rows = cur.execute(query, [urls, [modified[u] for u in urls], now]).fetchall()
     return list({row.article_id: row for row in rows}.values())
 
 

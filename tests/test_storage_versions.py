@@ -28,6 +28,7 @@ from storage.versions import (
 from tests.test_storage_queries import NOW, make_article
 
 Conn = psycopg.Connection[Any]
+LATE = NOW + timedelta(days=90)  # the clock of the modified-date lookups
 
 
 def queries_due(db: Conn, now: datetime) -> list[Refetch]:
@@ -113,17 +114,19 @@ def test_removal_keeps_the_article_and_ends_its_schedule(db: Conn) -> None:
 def test_checked_moves_the_schedule_and_modified_dates_call_sooner(db: Conn) -> None:
     article_id = _store(db, "one")
     url = make_article("one").url
-    assert modified_refetches(db, {url: NOW - timedelta(minutes=5)}) == []  # before the fetch
-    [target] = modified_refetches(db, {url: NOW + timedelta(minutes=5)})
+    assert modified_refetches(db, {url: NOW - timedelta(minutes=5)}, LATE) == []  # before the fetch
+    [target] = modified_refetches(db, {url: NOW + timedelta(minutes=5)}, LATE)
     assert target.article_id == article_id
     mark_checked(db, article_id, NOW + timedelta(minutes=10), NOW + timedelta(hours=6))
-    assert modified_refetches(db, {url: NOW + timedelta(minutes=5)}) == []
+    assert modified_refetches(db, {url: NOW + timedelta(minutes=5)}, LATE) == []
     assert queries_due(db, NOW + timedelta(hours=5)) == []
     assert [r.article_id for r in queries_due(db, NOW + timedelta(hours=6))] == [article_id]
     mark_checked(db, article_id, NOW + timedelta(hours=6), None)  # the last delay spent
     assert queries_due(db, NOW + timedelta(days=60)) == []
-    assert modified_refetches(db, {url: NOW + timedelta(days=1)}) == []
-    assert modified_refetches(db, {}) == []
+    assert modified_refetches(db, {url: NOW + timedelta(days=1)}, LATE) == []
+    assert modified_refetches(db, {}, LATE) == []
+    mark_checked(db, article_id, NOW, NOW + timedelta(hours=6))
+    assert modified_refetches(db, {url: NOW + timedelta(hours=1)}, NOW) == []  # in the future
 
 
 def test_due_refetches_are_newest_first_and_bounded(db: Conn) -> None:

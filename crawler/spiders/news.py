@@ -73,10 +73,12 @@ class NewsSpider(scrapy.Spider):
         context = crawl_context(crawler.settings, kwargs.pop("source", None))
         run_id = kwargs.pop("run_id", None)
         since = kwargs.pop("since", None)
+        now = kwargs.pop("now", None)
         max_pages = kwargs.pop("max_pages", None)
         spider = cls(
             context.source,
             run_id=int(run_id) if run_id else None,
+            now=as_utc(datetime.fromisoformat(now)) if isinstance(now, str) else now,
             since=datetime.fromisoformat(since) if isinstance(since, str) else since,
             max_pages=int(max_pages) if max_pages else None,
             **kwargs,
@@ -187,8 +189,9 @@ class NewsSpider(scrapy.Spider):
             meta = {k: v for k, v in response.meta.items() if k not in ("dont_redirect",)}
             meta.update(refetch_hop=True, handle_httpstatus_list=[404, 410])
             url = urljoin(response.url, location.decode("latin-1"))
+            # dont_filter: the target may be a stored article refetched in this run too
             yield Request(url, callback=self.parse_refetch, priority=response.request.priority,
-                          meta=meta)  # fmt: skip
+                          meta=meta, dont_filter=True)  # fmt: skip
         elif response.status in (304, 404, 410) or response.status in _REDIRECTS:
             self.crawler.stats.inc_value(f"newswire/refetch/status/{response.status}")
             yield RefetchResult(
