@@ -44,6 +44,9 @@ class Link:
     published: datetime | None  # tz-aware UTC
     title: str | None = None
     authors: tuple[str, ...] = ()  # a feed entry's dc:creator or Atom author names, as written
+    # When the entry says the page last changed (a sitemap's lastmod, a feed's <updated>): a
+    # stored article modified after its last fetch is fetched again sooner.
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,14 @@ def _entry_url(entry: etree._Element, children: dict[str, etree._Element]) -> st
     return _absolute(base, entry.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"))
 
 
+def _modified(children: dict[str, etree._Element]) -> datetime | None:
+    for name in _UPDATED_TAGS:
+        element = children.get(name)
+        if element is not None and (date := parse_date(element.text)):
+            return date
+    return None
+
+
 def _entry_date(children: dict[str, etree._Element]) -> datetime | None:
     for name in (*_PUBLISHED_TAGS, *_UPDATED_TAGS):
         element = children.get(name)
@@ -177,7 +188,9 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         if url is None:
             continue
         title = _entry_title(children.get("title"))
-        links.append(Link(url, _entry_date(children), title, _entry_authors(entry)))
+        links.append(
+            Link(url, _entry_date(children), title, _entry_authors(entry), _modified(children))
+        )
     logger.debug("feed %s: %d entries", base_url, len(links))
     return links
 
@@ -189,7 +202,7 @@ def _sitemap_entry(element: etree._Element, base_url: str) -> Link | None:
     if url is None:
         return None
     lastmod = children.get("lastmod")
-    published = parse_date(lastmod.text if lastmod is not None else None)
+    modified = published = parse_date(lastmod.text if lastmod is not None else None)
     title = None
     news = children.get("news")
     if news is not None:
@@ -197,7 +210,7 @@ def _sitemap_entry(element: etree._Element, base_url: str) -> Link | None:
         news_date = news_children.get("publication_date")
         published = parse_date(news_date.text if news_date is not None else None) or published
         title = _entry_title(news_children.get("title"))
-    return Link(url, published, title)
+    return Link(url, published, title, modified=modified)
 
 
 def _text_sitemap(body: bytes, base_url: str) -> SitemapDoc | None:

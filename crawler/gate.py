@@ -67,7 +67,11 @@ class StoredUrlGateMiddleware:
         """Pass everything through, holding gated requests back for one batched lookup."""
         held: list[Request] = []
         async for obj in result:
-            if isinstance(obj, Request) and "article_url" in obj.meta:
+            if (
+                isinstance(obj, Request)
+                and "article_url" in obj.meta
+                and not obj.meta.get("newswire_refetch")  # stored, and due again
+            ):
                 held.append(obj)
                 if len(held) >= LOOKUP_BATCH:
                     for request in await self._unstored(held):

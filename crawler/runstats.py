@@ -77,6 +77,12 @@ def summarize_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
         "articles_stored": count("newswire/store/stored"),
         "duplicates": count("newswire/store/duplicates"),
         "already_known": count("newswire/store/known"),
+        # Refetches of stored articles (crawler.refetch) and what they came to.
+        "refetches": count("newswire/refetch/requests"),
+        "refetch_not_modified": count("newswire/refetch/not_modified"),
+        "refetch_unchanged": count("newswire/refetch/unchanged") + count("newswire/refetch/moved"),
+        "changed": count("newswire/refetch/changed"),
+        "removed": count("newswire/refetch/removed") + count("newswire/refetch/redirected"),
         "dropped": by_suffix("newswire/rejected/"),
         "http_status": by_suffix("downloader/response_status_count/"),
         "not_modified": count("downloader/response_status_count/304"),

@@ -56,9 +56,11 @@ DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"  # rejections are counted in stats, not log
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- Stages -------------------------------------------------------------------------------
-# The incremental stage, in the order a callback's output meets it: skip stored URLs, spend
-# max_pages on what is new, hold article requests past the scheduler's limit.
+# The incremental stage, in the order a callback's output meets it: refetch stored articles
+# that are due or modified, skip other stored URLs, spend max_pages on what is new (refetches
+# take at most half), hold article requests past the scheduler's limit.
 SPIDER_MIDDLEWARES = {
+    "crawler.refetch.RefetchMiddleware": 951,  # stored articles due again, and modified ones
     "crawler.gate.StoredUrlGateMiddleware": 950,
     "crawler.budget.PageBudgetMiddleware": 949,
     "crawler.backlog.RequestBacklogMiddleware": 948,

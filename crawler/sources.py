@@ -18,7 +18,14 @@ from typing import TypeVar
 from crawler.urls import host_key, is_allowed, is_http_url
 from newswire.errors import ConfigError
 from newswire.records import Limits, Source
-from newswire.schedule import DURATION_HINT, Schedule, ScheduleError, parse_duration, parse_schedule
+from newswire.schedule import (
+    DEFAULT_REFETCH,
+    DURATION_HINT,
+    Schedule,
+    ScheduleError,
+    parse_duration,
+    parse_schedule,
+)
 
 T = TypeVar("T")
 
@@ -29,7 +36,8 @@ DEFAULT_TIMEOUT = timedelta(hours=1)
 
 _SOURCE_KEYS = (
     "home", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_allow",
-    "article_deny", "language", "schedule", "jitter", "enabled", "limits", "settings",
+    "article_deny", "language", "schedule", "jitter", "enabled", "refetch", "limits",
+    "settings",
 )  # fmt: skip
 _LIMIT_KEYS = ("max_pages", "max_age_days", "max_depth", "min_text_chars", "timeout")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -154,6 +162,37 @@ def _schedule(table: _Table) -> Schedule | None:
         raise table.fail("schedule", exc.problem, exc.fix) from exc
 
 
+def _refetch(table: _Table) -> tuple[timedelta, ...]:
+    """refetch = ["1h", "6h", "1d"]: ascending delays after publication; false: never;
+    absent: DEFAULT_REFETCH."""
+    value = table.data.get("refetch")
+    if value is None:
+        return DEFAULT_REFETCH
+    if value is False:
+        return ()
+    example = '["1h", "6h", "1d", "3d", "7d"] or refetch = false'
+    if value is True:
+        raise table.fail("refetch", "is true", f"list the delays, e.g. refetch = {example}")
+    texts = table.strings("refetch", '"1h", "6h", "1d"') or []
+    intervals = []
+    for text in texts:
+        bad = table.fail("refetch", f"has the bad duration {text!r}", DURATION_HINT)
+        try:
+            interval = parse_duration(text)
+        except ConfigError:
+            raise bad from None
+        if interval <= timedelta(0):
+            raise bad
+        if intervals and interval <= intervals[-1]:
+            raise table.fail(
+                "refetch", f"has {text!r} after a longer delay", f"list them ascending: {example}"
+            )
+        intervals.append(interval)
+    if not intervals:
+        raise table.fail("refetch", "is empty", f"write refetch = {example}")
+    return tuple(intervals)
+
+
 def _limits(data: object, where: str) -> Limits:
     if data is None:
         data = {}
@@ -223,6 +262,7 @@ def _source(name: str, data: object, origin: str) -> Source:
         limits=_limits(data.get("limits"), where),
         settings=_settings(data.get("settings"), where),
         enabled=table.typed("enabled", bool, "true") is not False,
+        refetch=_refetch(table),
     )
 
 

@@ -54,6 +54,37 @@ class Page:
     # "gzip" when the body is still as the server compressed it: the extraction worker inflates
     # it and the store keeps that compressed copy (see pipelines.compression).
     content_encoding: str | None = None
+    # The response's validators, kept with the version so its refetch can be conditional.
+    etag: str | None = None
+    last_modified: str | None = None
+    refetch: Refetch | None = None  # set when the page is a stored article fetched again
+
+
+@dataclass(frozen=True)
+class Refetch:
+    """A stored article due to be fetched again, with what the request needs to be conditional.
+
+    ``step`` is how many of its source's refetch intervals had passed when it was picked
+    (``newswire.schedule.refetch_step``); ``version`` is its latest version's number.
+    """
+
+    article_id: int
+    url: str
+    published_at: datetime | None
+    version: int
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class RefetchResult:
+    """A refetch that gave no article to compare: ``reason`` is "not_modified" (a 304),
+    "gone" (404/410, or a redirect loop) or "not_article" (the page is no longer one)."""
+
+    refetch: Refetch
+    status: int
+    fetched_at: datetime
+    reason: str
 
 
 @dataclass(kw_only=True)
@@ -96,6 +127,11 @@ class Article(ArticleMetadata):
     # distinct shingles it has; the store links near-copies into one story with them.
     signature: list[int] = field(default_factory=list, repr=False)
     shingles: int = 0
+    etag: str | None = None  # the response's validators, stored with the version
+    last_modified: str | None = None
+    # Set by the store stage from its source's refetch delays: when to fetch it again.
+    refetch_at: datetime | None = None
+    refetch_of: int | None = None  # a stored article fetched again: compared, not inserted
 
 
 @dataclass(kw_only=True)
@@ -132,8 +168,60 @@ class ArticleRow(StoredArticle):
     text: str = field(repr=False)
     text_hash: bytes
     run_id: int | None
-    fetched_at: datetime
+    fetched_at: datetime  # of the latest version
     stored_at: datetime
+    version: int = 1  # the latest version's number (see Version)
+    removed_at: datetime | None = None  # when a refetch found it gone; never deleted
+
+
+# ---------------------------------------------------------------- versions
+# Every article has versions: the first is what it was stored with, and each later one is a
+# refetch whose content differed (pipelines.changes says how) or that found it gone.
+
+
+class ChangeKind(StrEnum):
+    """What changed from one version of an article to the next; members equal the stored text."""
+
+    FIRST = "first"  # the version the article was first stored with
+    HEADLINE = "headline"  # the title was rewritten
+    TEXT_EDIT = "text_edit"  # words added or removed in the body
+    CORRECTION = "correction"  # a correction or update note appended
+    BYLINE = "byline"  # authors or credits changed
+    DATE = "date"  # the publication date (or only the modified date) changed
+    REMOVED = "removed"  # 404/410, or the page is no longer an article
+    REDIRECTED = "redirected"  # the URL now redirects to another article
+
+
+@dataclass(kw_only=True)
+class VersionContent:
+    """What two versions of an article are compared on (pipelines.changes)."""
+
+    title: str
+    authors: list[str]
+    credits: list[str]
+    published_at: datetime | None
+    modified_at: datetime | None
+    text: str = field(repr=False)
+
+
+@dataclass(kw_only=True)
+class Version(VersionContent):
+    """One article_versions row: a version of an article and how it differs from the one
+    before. ``kinds`` holds ChangeKind values, the main one first; a removal repeats the
+    content it removed. The latest content version's raw HTML is the article's article_html
+    row; a superseded one keeps its own (``has_html``)."""
+
+    article_id: int
+    version: int  # 1 for the first
+    fetched_at: datetime
+    kinds: list[str]
+    status: int  # the HTTP status that produced it (200; 404/410 for a removal)
+    words_added: int
+    words_removed: int
+    url: str | None  # where a redirect led; None otherwise
+    etag: str | None
+    last_modified: str | None
+    has_html: bool
 
 
 # ---------------------------------------------------------------- sources
@@ -168,6 +256,8 @@ class Source:
     limits: Limits
     settings: Mapping[str, object] = field(hash=False)  # read-only Scrapy overrides
     enabled: bool = True
+    # Fetch stored articles again this long after publication; () never (refetch = false).
+    refetch: tuple[timedelta, ...] = ()
 
 
 # ---------------------------------------------------------------- runs

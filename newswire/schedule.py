@@ -14,8 +14,9 @@ match.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -168,3 +169,25 @@ def _crontab_weekdays(field: str) -> str:
             raise ValueError(f"day-of-week {field!r}: the range {base!r} runs backwards")
         days.update(day % 7 for day in range(low, high + 1, step or 1))
     return ",".join(_CRONTAB_DAYS[day] for day in sorted(days))
+
+
+# ---------------------------------------------------------------- refetch schedules
+# A stored article is fetched again when each of its source's refetch intervals has passed
+# since its publication (sources.toml: refetch = ["1h", "6h", "1d", "3d", "7d"]). Its step is
+# how many have passed at its last refetch: intervals missed meanwhile are skipped, not made
+# up, so an article refetched late is not fetched again at once for each interval it missed.
+
+DEFAULT_REFETCH = (
+    timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(days=3), timedelta(days=7)
+)  # fmt: skip
+
+
+def refetch_step(base: datetime, intervals: Sequence[timedelta], now: datetime) -> int:
+    """How many of the (ascending) intervals have passed since ``base`` at ``now``: the step an
+    article refetched now is at, so its next refetch is at ``base + intervals[step]``."""
+    return sum(1 for interval in intervals if base + interval <= now)
+
+
+def refetch_due_at(base: datetime, intervals: Sequence[timedelta], step: int) -> datetime | None:
+    """When an article at ``step`` is next due; None once every interval is spent."""
+    return base + intervals[step] if step < len(intervals) else None

@@ -28,7 +28,7 @@ from scrapy.exceptions import DropItem
 from crawler.encoding import decode_html
 from crawler.urls import canonicalize_url, resolve_canonical
 from newswire.errors import ConfigError
-from newswire.records import Article, ArticleMetadata, Page, field_names
+from newswire.records import Article, ArticleMetadata, Page, RefetchResult, field_names
 from pipelines.compression import BodyError, inflate_gzip
 from pipelines.evidence import PageHints, choose_metadata
 from pipelines.metadata import (
@@ -48,6 +48,8 @@ _T = TypeVar("_T")
 
 _HTML_MIME_HINTS = ("html", "xml", "text/plain")
 _DATE_PARAMS = {"original_date": True, "extensive_search": False}
+# Rejections that say a refetched page is no longer an article (not that parsing it failed).
+_NO_LONGER_AN_ARTICLE = ("no_text", "too_short", "not_article", "not_html")
 _PARSE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, RecursionError, LxmlError)
 _WARM_TIMEOUT = 60.0  # seconds a starting pool waits for every worker to answer once
 # trafilatura is imported where it runs: in the workers, whose forkserver loads it once for
@@ -358,6 +360,9 @@ class ExtractPipeline:
         else:
             result = await self.pool.extract(*args)
         if isinstance(result, Rejection):
+            if item.refetch is not None and result.reason in _NO_LONGER_AN_ARTICLE:
+                # A stored article that now answers with a page that is not one: removed.
+                return RefetchResult(item.refetch, item.status, item.fetched_at, "not_article")
             stats.inc_value(f"newswire/rejected/{result.reason}")
             logger.debug("rejected %s: %s %s", item.url, result.reason, result.detail)
             raise DropItem(f"{result.reason}: {item.url} {result.detail}".rstrip(), "DEBUG")
@@ -403,4 +408,7 @@ class ExtractPipeline:
             html_zlib=extracted.html_zlib,
             encoding=extracted.encoding,
             fetched_at=page.fetched_at,
+            etag=page.etag,
+            last_modified=page.last_modified,
+            refetch_of=page.refetch.article_id if page.refetch is not None else None,
         )

@@ -2,7 +2,12 @@
 
 Articles are buffered and written in one transaction per batch (a COPY into staging plus a few
 set-based statements), off the reactor thread, so the crawl never waits on a round trip per
-item. Unique constraints in PostgreSQL decide what is new, a duplicate or already known.
+item. Unique constraints in PostgreSQL decide what is new, a duplicate or already known. Each
+new article gets its first refetch time from its source's delays.
+
+Refetches of stored articles (an Article with ``refetch_of``, or a ``RefetchResult``) are not
+batched: each is one short transaction of ``pipelines.versions.apply_refetch``, counted under
+``newswire/refetch/<outcome>``.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 import psycopg
@@ -17,7 +23,8 @@ from psycopg_pool import ConnectionPool
 from scrapy.crawler import Crawler
 
 from newswire.errors import NewswireError
-from newswire.records import Article
+from newswire.records import Article, RefetchResult
+from pipelines.versions import RefetchOutcome, apply_refetch, first_refetch
 from storage.connection import open_pool
 from storage.queries import StoreResult, store_articles
 
@@ -68,12 +75,51 @@ class StorePipeline:
         self.ticker = asyncio.create_task(self._tick())
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, RefetchResult) or (
+            isinstance(item, Article) and item.refetch_of is not None
+        ):
+            await self._refetched(item)
+            return item
         if not isinstance(item, Article):
             return item
-        self.buffer.append(item)
+        self._buffer(item)
         if len(self.buffer) >= self.batch_size:
             await self.flush()
         return item
+
+    def _delays(self) -> tuple[timedelta, ...]:
+        source = getattr(self.crawler.spider, "source", None)
+        return source.refetch if source is not None else ()
+
+    def _clock(self, fetched_at: datetime) -> datetime:
+        """The time a refetch schedule is counted on: the fetch, or the run's own clock when
+        that is later (``newswire crawl --as-of``)."""
+        now = getattr(self.crawler.spider, "now", None)
+        return max(fetched_at, now) if now is not None else fetched_at
+
+    def _buffer(self, item: Article) -> None:
+        item.refetch_at = first_refetch(item, self._delays(), self._clock(item.fetched_at))
+        self.buffer.append(item)
+
+    async def _refetched(self, item: Article | RefetchResult) -> None:
+        """Compare and write one refetch now; a redirect to a new text is buffered as new."""
+        if self.failed:
+            return
+        try:
+            result = await asyncio.to_thread(self._apply, item)
+        except (psycopg.Error, NewswireError) as exc:
+            self._fail(exc, 1)
+            return
+        self.crawler.stats.inc_value(f"newswire/refetch/{result.outcome}")
+        if result.new_article is not None:
+            self._buffer(result.new_article)
+        if len(self.buffer) >= self.batch_size:
+            await self.flush()
+
+    def _apply(self, item: Article | RefetchResult) -> RefetchOutcome:
+        assert self.pool is not None
+        with self.pool.connection() as conn:
+            return apply_refetch(conn, item, self._delays(), self._clock(item.fetched_at))
 
     async def close_spider(self) -> None:
         self.closing = True
@@ -95,22 +141,7 @@ class StorePipeline:
             try:
                 result = await asyncio.to_thread(self._store, spider.run_id, batch)
             except (psycopg.Error, NewswireError) as exc:
-                self.failed = True
-                self.crawler.stats.inc_value("newswire/store/failed_batches")
-                logger.error(
-                    "source %s run %s: storing %d articles failed: %s",
-                    spider.source.name,
-                    spider.run_id,
-                    len(batch),
-                    exc,
-                )
-                message = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-                self.crawler.stats.set_value("newswire/error", f"database error: {message}")
-                if not self.closing:
-                    # Not awaited: closing waits for the items in flight, this one included.
-                    self.stopper = asyncio.create_task(
-                        self.crawler.engine.close_spider_async(reason="database_error")
-                    )
+                self._fail(exc, len(batch))
                 return
         stats = self.crawler.stats
         stats.inc_value("newswire/store/stored", result.stored)
@@ -122,6 +153,26 @@ class StorePipeline:
         stats.inc_value("newswire/store/with_title", sum(1 for a in new if a.title))
         stats.inc_value("newswire/store/with_authors", sum(1 for a in new if a.authors))
         stats.inc_value("newswire/store/with_date", sum(1 for a in new if a.published_at))
+
+    def _fail(self, exc: Exception, count: int) -> None:
+        """A database failure: record it as the run's error and stop the crawl."""
+        spider = self.crawler.spider
+        self.failed = True
+        self.crawler.stats.inc_value("newswire/store/failed_batches")
+        logger.error(
+            "source %s run %s: storing %d articles failed: %s",
+            spider.source.name,
+            spider.run_id,
+            count,
+            exc,
+        )
+        message = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        self.crawler.stats.set_value("newswire/error", f"database error: {message}")
+        if not self.closing:
+            # Not awaited: closing waits for the items in flight, this one included.
+            self.stopper = asyncio.create_task(
+                self.crawler.engine.close_spider_async(reason="database_error")
+            )
 
     def _store(self, run_id: int | None, batch: list[Article]) -> StoreResult:
         assert self.pool is not None

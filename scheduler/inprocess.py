@@ -45,6 +45,7 @@ class CrawlOptions:
 
     max_pages: int | None = None
     since: datetime | None = None
+    now: datetime | None = None  # the run's clock (refetches due, max-age); None: the real one
     trigger: str = "cli"
     extract_workers: int | None = None
     extract_fast: bool = False
@@ -176,6 +177,7 @@ def run_crawls(
             source=waiting.popleft(),
             max_pages=options.max_pages,
             since=options.since.isoformat() if options.since else None,
+            now=options.now.isoformat() if options.now else None,
         )
         done.addBoth(start_next, crawler)  # a slot is free: the next source in order takes it
         return result

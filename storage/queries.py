@@ -23,6 +23,7 @@ from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
 from storage.stories import STORE_LOCK, assign_stories, index_signatures
+from storage.versions import record_first_versions
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,7 @@ def store_articles(
             )
         conn.execute(_INSERT_URLS)
         conn.execute(_INSERT_HTML)
+        record_first_versions(conn)
         new_ids = [int(i) for outcome, i in placed if outcome in ("stored", "duplicate")]
         conn.execute(_INSERT_SIGNATURES)
         index_signatures(conn, new_ids)

@@ -129,8 +129,14 @@ def test_parse_feed_atom_with_xml_base() -> None:
             f"{BASE}/blog/posts/ferry-returns.html",
             utc(2026, 11, 24, 8, 15),
             "Ferry returns & more",
+            modified=utc(2026, 11, 24, 12),  # <updated>: when the entry last changed
         ),
-        Link(f"{BASE}/2026/11/20/only-updated-story", utc(2026, 11, 20, 7), "Only updated"),
+        Link(
+            f"{BASE}/2026/11/20/only-updated-story",
+            utc(2026, 11, 20, 7),
+            "Only updated",
+            modified=utc(2026, 11, 20, 7),
+        ),
     ]
 
 
@@ -208,7 +214,7 @@ def test_parse_sitemap_index() -> None:
     assert doc == SitemapDoc(
         "index",
         [
-            Link(f"{BASE}/sitemap-news.xml", utc(2026, 11, 24, 10)),
+            Link(f"{BASE}/sitemap-news.xml", utc(2026, 11, 24, 10), modified=utc(2026, 11, 24, 10)),
             Link(f"{BASE}/sitemap-2026-10.xml.gz", None),
         ],
     )
@@ -221,8 +227,11 @@ EXPECTED_URLSET = SitemapDoc(
             f"{BASE}/2026/11/24/storm-closes-harbour/",
             utc(2026, 11, 24, 10),
             "Storm closes the harbour",
+            modified=utc(2026, 11, 24, 12),  # lastmod beside the news publication date
         ),
-        Link(f"{BASE}/2026/11/23/council-ferry-fares/", utc(2026, 11, 23)),
+        Link(
+            f"{BASE}/2026/11/23/council-ferry-fares/", utc(2026, 11, 23), modified=utc(2026, 11, 23)
+        ),
         Link(f"{BASE}/about/", None),
     ],
 )

@@ -18,6 +18,7 @@ from tests.test_storage_queries import make_article
 
 class _Source:
     name = "alpha"
+    refetch = ()
 
 
 class _Spider(Spider):

@@ -24,7 +24,7 @@ from crawler.urls import (
     looks_like_article,
     resolve_canonical,
 )
-from newswire.records import Page, Source
+from newswire.records import Page, Refetch, RefetchResult, Source
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,10 @@ UNDATED_PRIORITY = -1_000_000
 # A run always asks whether a cached feed, sitemap or listing changed (a conditional request),
 # whatever max-age the site gave it: a crawl exists to see what is new.
 _REVALIDATE = {"Cache-Control": "max-age=0"}
+# A refetch handles these itself: 304 (unchanged), 404/410 (removed), and redirects, whose next
+# hop it requests without the validators (they belong to the stored URL, not the target).
+_REDIRECTS = (301, 302, 303, 307, 308)
+_REFETCH_STATUSES = [304, 404, 410, *_REDIRECTS]
 
 
 class NewsSpider(scrapy.Spider):
@@ -69,10 +73,12 @@ class NewsSpider(scrapy.Spider):
         context = crawl_context(crawler.settings, kwargs.pop("source", None))
         run_id = kwargs.pop("run_id", None)
         since = kwargs.pop("since", None)
+        now = kwargs.pop("now", None)
         max_pages = kwargs.pop("max_pages", None)
         spider = cls(
             context.source,
             run_id=int(run_id) if run_id else None,
+            now=as_utc(datetime.fromisoformat(now)) if isinstance(now, str) else now,
             since=datetime.fromisoformat(since) if isinstance(since, str) else since,
             max_pages=int(max_pages) if max_pages else None,
             **kwargs,
@@ -149,6 +155,54 @@ class NewsSpider(scrapy.Spider):
                 yield self._structure(link.url, self.parse_listing, depth=depth + 1, gate=True)
         yield from self._articles(articles, via="link")
 
+    def refetch_request(self, target: Refetch) -> Request:
+        """A conditional request for a stored article (``crawler.refetch`` calls this), with
+        the validators its latest version was stored with."""
+        headers = {}
+        if target.etag:
+            headers["If-None-Match"] = target.etag
+        if target.last_modified:
+            headers["If-Modified-Since"] = target.last_modified
+        return Request(
+            target.url,
+            callback=self.parse_refetch,
+            priority=self._priority(target.published_at),
+            headers=headers,
+            meta={
+                "download_slot": self.slot,
+                "dont_cache": True,
+                "dont_redirect": True,
+                "handle_httpstatus_list": _REFETCH_STATUSES,
+                "newswire_article": True,
+                "newswire_refetch": target,
+                "article_url": target.url,
+                "via": "refetch",
+            },
+        )
+
+    def parse_refetch(self, response: Response) -> Iterator[Request | Page | RefetchResult]:
+        """A stored article fetched again: unchanged (304), gone (404/410), redirected (its
+        next hop, without validators), or a page for the pipeline to compare."""
+        target: Refetch = response.meta["newswire_refetch"]
+        location = response.headers.get(b"Location")
+        if response.status in _REDIRECTS and location and not response.meta.get("refetch_hop"):
+            meta = {k: v for k, v in response.meta.items() if k not in ("dont_redirect",)}
+            meta.update(refetch_hop=True, handle_httpstatus_list=[404, 410])
+            url = urljoin(response.url, location.decode("latin-1"))
+            # dont_filter: the target may be a stored article refetched in this run too
+            yield Request(url, callback=self.parse_refetch, priority=response.request.priority,
+                          meta=meta, dont_filter=True)  # fmt: skip
+        elif response.status in (304, 404, 410) or response.status in _REDIRECTS:
+            self.crawler.stats.inc_value(f"newswire/refetch/status/{response.status}")
+            yield RefetchResult(
+                refetch=target,
+                status=response.status,
+                fetched_at=datetime.now(UTC),
+                reason="not_modified" if response.status == 304 else "gone",
+            )
+        else:
+            yield from self.parse_article(response)
+
     def parse_article(self, response: Response) -> Iterator[Page]:
         """Hand the raw page on; extraction happens in the pipeline's worker processes."""
         meta = response.meta
@@ -167,6 +221,9 @@ class NewsSpider(scrapy.Spider):
             hint_authors=meta.get("hint_authors", ()),
             language_hint=self.source.language,
             content_encoding=meta.get(KEPT_ENCODING_META),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            refetch=meta.get("newswire_refetch"),
         )
 
     def _fresh(self, links: Iterable[discovery.Link]) -> list[discovery.Link]:
@@ -193,6 +250,7 @@ class NewsSpider(scrapy.Spider):
                     "hint_title": link.title,
                     "hint_published": link.published,
                     "hint_authors": link.authors,
+                    "hint_modified": link.modified,
                 },
             )
 

@@ -36,6 +36,13 @@ if TYPE_CHECKING:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
     help="Only articles published since this date (YYYY-MM-DD).",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+    help="Run as if at this time (UTC unless it says): which stored articles are due for a "
+    "refetch, and the max-age cutoff. For replaying or testing a refetch schedule.",
+)
 @click.option("--fast", is_flag=True, help="trafilatura's fast mode: quicker, less thorough.")
 @click.option(
     "--concurrency",
@@ -51,6 +58,7 @@ def crawl(
     all_sources: bool,
     max_pages: int | None,
     since: datetime | None,
+    as_of: datetime | None,
     fast: bool,
     concurrency: int,
 ) -> None:
@@ -61,10 +69,12 @@ def crawl(
     chosen = [s.name for s in select_sources(sources, names, origin=str(config.sources_path))]
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=UTC)
     from scheduler.inprocess import CrawlOptions
 
     options = CrawlOptions(
-        max_pages=max_pages, since=since, extract_fast=fast, concurrency=concurrency
+        max_pages=max_pages, since=since, now=as_of, extract_fast=fast, concurrency=concurrency
     )
     if crawl_and_report(config, chosen, options):
         sys.exit(1)

@@ -35,6 +35,8 @@ class Reply:
     delay: float = 0.0
     location: str | None = None
     gzipped: bool = False  # body is gzip-encoded already (pre-rendered static pages)
+    cached: bool = True  # a conditional reply the server may keep (listings, feeds, sitemaps)
+    honours_conditional: bool = True  # False: sends validators but never answers 304
 
 
 def gzip_body(body: bytes) -> bytes:
@@ -197,10 +199,14 @@ def resolve(ctx: PageContext, path: str, query: str) -> Reply:
         )
     if path == IMAGE_PATH:
         return Reply(200, png_bytes(), "image/png", charset=None, compressible=False)
+    redirect = ctx.site.redirects.get((ctx.outlet.name, path))
+    if redirect is not None:
+        return Reply(301, b"", "text/html", location=redirect)
     article = ctx.site.find_article(ctx.outlet.name, path)
     if article is None:
         return not_found(ctx)
     charset = article.legacy_encoding or "utf-8"
+    # Article pages carry ETag and Last-Modified; some ignore conditional requests.
     return Reply(
         200,
         pages.render_article(ctx, article).encode(charset),
@@ -208,4 +214,8 @@ def resolve(ctx: PageContext, path: str, query: str) -> Reply:
         charset=charset,
         fail_first=article.retry_500,
         delay=ctx.site.slow_seconds if article.slow else 0.0,
+        last_modified=article.modified or article.published,
+        conditional=True,
+        cached=False,
+        honours_conditional=article.honours_conditional,
     )

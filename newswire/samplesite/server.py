@@ -30,7 +30,7 @@ from newswire.samplesite.routes import Reply, gzip_body
 from newswire.samplesite.site import SampleSite
 from newswire.samplesite.sourcesfile import render_sources_toml
 from newswire.samplesite.static import StaticPages
-from newswire.samplesite.truth import absolute, article_entry, build_truth
+from newswire.samplesite.truth import absolute, article_entry, build_truth, edit_entry
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/__sample/"
@@ -59,6 +59,13 @@ class _State:
             count = self.hits.get((outlet, path), 0) + 1
             self.hits[(outlet, path)] = count
         return count == 1
+
+    def revise(self) -> list[dict[str, Any]]:
+        """Apply the planned edits now; their truth entries (none the second time)."""
+        edits = self.site.revise(datetime.now(UTC).replace(microsecond=0))
+        with self.lock:
+            self.cache.clear()
+        return [edit_entry(edit, self.base_urls) for edit in edits]
 
     def publish(self) -> dict[str, Any]:
         article = self.site.publish_next()
@@ -118,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
                 cleared = len(self.state.log)
                 self.state.log.clear()
             self._send_json(200, {"cleared": cleared})
+        elif path == CONTROL_PREFIX + "revise":
+            self._send_json(200, self.state.revise())
         elif path == CONTROL_PREFIX + "publish":
             try:
                 self._send_json(200, self.state.publish())
@@ -155,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = state.static.reply(self.outlet.name, path)
         if reply is None:
             reply = routes.resolve(ctx, path, query)
-            if reply.conditional:  # listings, feeds, sitemaps: cheap to keep, costly with bulk
+            if reply.conditional and reply.cached:  # listings, feeds, sitemaps: cheap to keep
                 with state.lock:
                     if len(state.cache) >= _CACHE_LIMIT:
                         state.cache.clear()
@@ -190,7 +199,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         etag = _etag(body, encoded) if reply.conditional else ""
         status = reply.status
-        if reply.conditional and _not_modified(self.headers, etag, reply.last_modified):
+        if (
+            reply.conditional
+            and reply.honours_conditional
+            and _not_modified(self.headers, etag, reply.last_modified)
+        ):
             status = 304
         elif encoded and not reply.gzipped:
             body = gzip_body(body)
@@ -281,6 +294,10 @@ class RunningSite:
     def sources_toml(self, **limits: object) -> str:
         """A sources.toml for these outlets; ``limits`` override max_pages and max_age_days."""
         return render_sources_toml(self.site, self.urls, **limits)
+
+    def revise(self) -> list[dict[str, Any]]:
+        """Apply the planned edits (samplesite.edits) now, as POST /__sample/revise does."""
+        return self._state.revise()
 
     def publish_next(self) -> dict[str, Any]:
         """Publish the next held-back article and return its truth entry."""

@@ -16,6 +16,7 @@ from newswire.errors import ConfigError
 from newswire.samplesite import outlets as outlet_table
 from newswire.samplesite import syndication
 from newswire.samplesite.content import Story, slugify, write_story
+from newswire.samplesite.edits import Edit, apply_edit, plan_edits
 from newswire.samplesite.hostile import hostile_story
 from newswire.samplesite.outlets import Outlet, Section
 
@@ -28,6 +29,7 @@ BULK_SPAN = timedelta(days=20)
 # Agencies credited on the pages of metadata style 4, by language (see Article.meta_style).
 AGENCIES = {"en": "The Associated Press", "fr": "AFP", "de": "dpa", "es": "EFE"}
 META_STYLES = 6
+SYNDICATED_NUMBER = 3000  # the first syndication test-bed article's number
 _BULK_PATH = re.compile(r"-b(\d+)(?:/|\.html)?$")
 TRACKING_QUERIES = (
     "utm_source=newsletter&utm_medium=email&utm_campaign=morning-briefing",
@@ -80,6 +82,17 @@ class Article:
     def credits(self) -> tuple[str, ...]:
         """The agencies the page credits beside its authors."""
         return (AGENCIES[self.language],) if self.meta_style == 4 else ()
+
+    @property
+    def syndicated(self) -> bool:
+        """Part of the syndication test bed (its wire copies and traps, numbered from 3000)."""
+        return SYNDICATED_NUMBER <= self.number < SYNDICATED_NUMBER + len(_SYNDICATED)
+
+    @property
+    def honours_conditional(self) -> bool:
+        """Whether its page answers a matching conditional request with 304: one in four
+        ignores them (200 every time, validators sent anyway), as some CMSs and caches do."""
+        return self.number % 4 != 0
 
     @property
     def link_path(self) -> str:
@@ -221,7 +234,7 @@ def _syndicated_articles(outlets: dict[str, Outlet], now: datetime) -> list[Arti
             section=section,
             published=published,
             story=story,
-            number=3000 + position,
+            number=SYNDICATED_NUMBER + position,
             duplicate_of=original if key in _EXACT_COPIES else None,
             story_of=original,
         )
@@ -261,17 +274,23 @@ class SampleSite:
         if hostile:
             planned.append(_hostile_article(self.outlets["planet"], now, 1041 + len(planned)))
         self.articles: tuple[Article, ...] = tuple(planned)
+        self._index()
+        self.edits: tuple[Edit, ...] = plan_edits(self.articles, next(iter(self.outlets)))
+        self.revised_at: datetime | None = None  # when the edits were applied (see revise)
+        self.redirects: dict[tuple[str, str], str] = {}  # (outlet, path) -> path it leads to
+        self._lock = threading.Lock()
+        self._released: set[tuple[str, str]] = set()
+        self.generation = 0  # bumped on every publish, so cached listings are rebuilt
+        self._bulk_step = BULK_SPAN / max(bulk_articles, 1)
+        self.bulk_article = lru_cache(maxsize=256)(self._make_bulk_article)
+
+    def _index(self) -> None:
         self._by_path: dict[tuple[str, str], Article] = {}
         self._own: dict[str, list[Article]] = {name: [] for name in self.outlets}
         for article in self.articles:
             self._own[article.outlet].append(article)
             for path in (article.path, *((article.short_path,) if article.short_path else ())):
                 self._by_path[(article.outlet, path)] = article
-        self._lock = threading.Lock()
-        self._released: set[tuple[str, str]] = set()
-        self.generation = 0  # bumped on every publish, so cached listings are rebuilt
-        self._bulk_step = BULK_SPAN / max(bulk_articles, 1)
-        self.bulk_article = lru_cache(maxsize=256)(self._make_bulk_article)
 
     # -- publishing -------------------------------------------------------------------------
     def is_live(self, article: Article) -> bool:
@@ -287,6 +306,27 @@ class SampleSite:
                     self.generation += 1
                     return article
         return None
+
+    def revise(self, when: datetime) -> tuple[Edit, ...]:
+        """Apply the planned edits (samplesite.edits), all at once, modified at ``when``;
+        () when they were applied already."""
+        with self._lock:
+            if self.revised_at is not None:
+                return ()
+            planned = {(e.outlet, e.path): e for e in self.edits}
+            kept: list[Article] = []
+            for article in self.articles:
+                edit = planned.get((article.outlet, article.path))
+                revised = article if edit is None else apply_edit(article, edit, when)
+                if revised is not None:
+                    kept.append(revised)
+                elif edit is not None and edit.target is not None:
+                    self.redirects[(edit.outlet, edit.path)] = edit.target
+            self.articles = tuple(kept)
+            self._index()
+            self.revised_at = when
+            self.generation += 1
+            return self.edits
 
     # -- lookup -----------------------------------------------------------------------------
     def find_article(self, outlet: str, path: str) -> Article | None:

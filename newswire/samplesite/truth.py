@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from newswire.samplesite.edits import Edit
 from newswire.samplesite.outlets import STATIC_PATHS
 from newswire.samplesite.site import Article, SampleSite
 
@@ -42,6 +43,17 @@ def article_entry(article: Article, base_urls: dict[str, str]) -> dict[str, Any]
         "slow": article.slow,
         "legacy_encoding": article.legacy_encoding,
         "text_start": article.story.paragraphs[0][:80],
+        "honours_conditional": article.honours_conditional,  # 304 to a matching refetch
+    }
+
+
+def edit_entry(edit: Edit, base_urls: dict[str, str]) -> dict[str, Any]:
+    """One planned change's truth record: the article, the change kind, a redirect's target."""
+    base = base_urls[edit.outlet]
+    return {
+        "url": absolute(base, edit.path),
+        "kind": edit.kind,
+        "target": absolute(base, edit.target) if edit.target else None,
     }
 
 
@@ -85,4 +97,7 @@ def build_truth(site: SampleSite, base_urls: dict[str, str]) -> dict[str, Any]:
             for path in disallowed_paths(site, name)
         ],
         "bulk_articles": site.bulk_articles,
+        # The planned changes (samplesite.edits) and when they were applied (None: not yet).
+        "edits": [edit_entry(edit, base_urls) for edit in site.edits],
+        "revised_at": site.revised_at.isoformat() if site.revised_at else None,
     }
