@@ -18,7 +18,13 @@ import pytest
 
 from storage.connection import connect
 from tests.browser import chromium, missing_browser, warn_missing
-from tests.conftest import Corpus, SiteProcess, crawled_into_database, start_site_process
+from tests.conftest import (
+    Corpus,
+    SiteProcess,
+    crawled_into_database,
+    run_newswire,
+    start_site_process,
+)
 from tests.scheduling import Scheduler, wait_for, write_sources
 from tests.test_newswire_api import TOKEN, Server, serving
 
@@ -48,14 +54,21 @@ def hostile_site() -> Iterator[SiteProcess]:
 def corpus(
     server_url: str, hostile_site: SiteProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Corpus]:
-    """The hostile sample site crawled once; its sources have no timetable, so only the
-    runs page's trigger starts a run."""
+    """The hostile sample site crawled, revised (POST /__sample/revise: a headline, a text
+    edit, a correction, a byline) and crawled again, so articles have versions. Its sources
+    have no timetable: only the runs page's trigger starts a run."""
     data_dir = tmp_path_factory.mktemp("web")
     sources = write_sources(
         hostile_site, data_dir / "sources.toml",
         schedules={"planet": None, "meridian": None, "europa": None},
     )  # fmt: skip
     with crawled_into_database(server_url, hostile_site, data_dir, sources) as crawled:
+        hostile_site._control("revise", method="POST")
+        again = run_newswire(
+            "--sources", str(sources), "crawl", "--all",
+            database_url=crawled.database_url, data_dir=data_dir,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr[-3000:]
         yield crawled
 
 
@@ -112,7 +125,7 @@ def _rows(corpus: Corpus, query: str, params: list[Any]) -> list[tuple[Any, ...]
 
 
 def _hostile_id(corpus: Corpus) -> int:
-    rows = _rows(corpus, "SELECT id FROM articles WHERE title LIKE %s", [HOSTILE_TITLE + "%"])
+    rows = _rows(corpus, "SELECT id FROM articles WHERE title LIKE %s", [f"%{HOSTILE_TITLE}%"])
     assert len(rows) == 1
     return int(rows[0][0])
 
@@ -223,12 +236,46 @@ def test_article_shows_its_copies_urls_and_raw_html(tab: Tab, corpus: Corpus) ->
     assert "<html" in tab.page.inner_text("body").lower()
 
 
+def test_article_shows_a_diff_between_any_two_versions(tab: Tab, corpus: Corpus) -> None:
+    edited = _rows(
+        corpus,
+        "SELECT v.article_id, o.text, v.text FROM article_versions v JOIN article_versions o"
+        " ON o.article_id = v.article_id AND o.version = 1"
+        " WHERE v.version = 2 AND v.kinds[1] = 'text_edit'",
+        [],
+    )
+    assert len(edited) == 1
+    article_id, old_text, new_text = edited[0]
+    added = set(new_text.split()) - set(old_text.split())
+    tab.open(f"/article/{article_id}")
+    versions = tab.page.eval_on_selector_all(
+        "tr[data-version]", "r => r.map(e => +e.dataset.version)"
+    )
+    assert versions == [1, 2]
+    inserted = " ".join(
+        tab.page.eval_on_selector_all("#diff ins", "i => i.map(e => e.textContent)")
+    )
+    assert added and added <= set(inserted.replace("added:", " ").split())
+    assert tab.page.query_selector("#diff del") is None
+    tab.page.select_option("#a", "2")
+    tab.page.select_option("#b", "1")
+    tab.page.click("form.compare button[type=submit]")
+    tab.page.wait_for_url(re.compile(r"a=2&b=1"))
+    assert tab.page.get_attribute("#diff", "data-old") == "2"
+    removed = " ".join(tab.page.eval_on_selector_all("#diff del", "d => d.map(e => e.textContent)"))
+    assert added <= set(removed.replace("removed:", " ").split())
+    missing = tab.page.goto(f"{tab.base}/article/{article_id}?a=1&b=9")
+    assert missing is not None and missing.status == 404
+    tab.errors.clear()  # the 404 itself
+
+
 # ---------------------------------------------------------------- hostile text
 
 
 def test_hostile_text_runs_on_no_page(tab: Tab, corpus: Corpus) -> None:
     hostile = _hostile_id(corpus)
     for path in ("/?q=harbour+council", "/?q=ferry&copies=true", f"/article/{hostile}",
+                 f"/article/{hostile}?a=2&b=1",
                  f"/article/{hostile}/raw", "/crawls", "/outlets", "/outlets/planet"):  # fmt: skip
         tab.open(path)
         tab.page.wait_for_load_state("networkidle")
