@@ -1,8 +1,9 @@
 """`make screenshots`: a desktop and a phone picture of every web page, from the sample corpus.
 
-Serves the sample site, crawls it twice into a scratch database (on the server of
-DATABASE_URL, else a private embedded PostgreSQL), starts `newswire serve` on it and saves
-each page at 1440 and 390 px wide into docs/screenshots/ (the README shows them). The
+Serves the sample site, crawls it into a scratch database (on the server of DATABASE_URL,
+else a private embedded PostgreSQL), revises the site (POST /__sample/revise) and crawls it
+again, so articles have versions and sources have runs; then starts `newswire serve` and
+saves each page at 1440 and 390 px wide into docs/screenshots/ (the README shows them). The
 pictures are of the top of each page, as a reader first sees it, to keep them small.
 """
 
@@ -42,10 +43,11 @@ def _server_url() -> Iterator[str]:
 
 
 def pages(corpus: Corpus) -> dict[str, str]:
-    """Every page by the name of its picture: the widest story's original as the article."""
+    """Every page by the name of its picture; the article is the one the revision edited."""
     with connect(corpus.database_url) as conn:
         row = conn.execute(
-            "SELECT story_id FROM articles GROUP BY story_id ORDER BY count(*) DESC, 1 LIMIT 1"
+            "SELECT article_id FROM article_versions WHERE version = 2 AND kinds[1] = 'text_edit'"
+            " ORDER BY 1 LIMIT 1"
         ).fetchone()
     assert row is not None, "the crawl stored nothing"
     return {
@@ -86,6 +88,7 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="newswire-shots-") as scratch,
         crawled_into_database(server_url, site, Path(scratch)) as corpus,
     ):
+        site._control("revise", method="POST")
         again = run_newswire(
             "--sources", str(corpus.sources_path), "crawl", "--all",
             database_url=corpus.database_url, data_dir=corpus.data_dir,
