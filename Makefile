@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup screenshots clean
+.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup bench-health screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench-metadata: $(BIN)/.installed
 # and ms per article to sign and look up at 10,000 and 100,000 generated articles.
 bench-dedup: $(BIN)/.installed
 	$(BIN)/python bench/dedup_bench.py $(ARGS)
+
+# Source health at 1,000 sources and 100,000 articles: the query behind `newswire health`, the
+# sources page and /metrics against one query per source, and the cost of a run's checks.
+bench-health: $(BIN)/.installed
+	$(BIN)/python bench/health_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

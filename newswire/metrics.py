@@ -7,7 +7,8 @@ not host, so a custom collector queries them per scrape instead of counting in-p
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 
 from prometheus_client.core import (
     CollectorRegistry,
@@ -17,6 +18,9 @@ from prometheus_client.core import (
 )
 from psycopg_pool import ConnectionPool
 
+from newswire.config import HealthSettings
+from newswire.records import HealthState
+from storage.health import source_health
 from storage.queries import last_successes, run_durations, run_status_counts, source_summaries
 
 logger = logging.getLogger(__name__)
@@ -26,10 +30,17 @@ DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 360
 
 
 class CorpusCollector:
-    """Collects corpus and crawl figures with four queries on one pooled connection."""
+    """Collects corpus, crawl and health figures with six queries on one pooled connection."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        health: HealthSettings,
+        sources: Callable[[], Sequence[str] | None],
+    ) -> None:
         self.pool = pool
+        self.health = health
+        self.sources = sources  # the sources to judge (None: every stored one)
 
     def describe(self) -> list[Metric]:
         """Nothing up front: registering must not query the database."""
@@ -42,6 +53,9 @@ class CorpusCollector:
             statuses = run_status_counts(conn)
             successes = last_successes(conn)
             durations = run_durations(conn, DURATION_BUCKETS)
+            healths = source_health(
+                conn, self.health, now=datetime.now(UTC), sources=self.sources()
+            )
         stored = GaugeMetricFamily(
             "newswire_articles_stored", "Articles stored, originals only", labels=["source"]
         )
@@ -75,11 +89,25 @@ class CorpusCollector:
             histogram.add_metric(
                 [row.source], [*buckets, ("+Inf", row.count)], sum_value=row.total_seconds
             )
-        yield from (stored, copies, runs, success, histogram)
+        # A state set: one series per state, 1 for the source's state now, so an alert is
+        # `newswire_source_health{state=~"failing|silent"} == 1`.
+        states = GaugeMetricFamily(
+            "newswire_source_health",
+            "1 for the state each source is in now (failing, silent, never_run, ok), else 0",
+            labels=["source", "state"],
+        )
+        for health in healths:
+            for state in HealthState:
+                states.add_metric([health.source, state.value], float(health.state == state))
+        yield from (stored, copies, runs, success, histogram, states)
 
 
-def metrics_registry(pool: ConnectionPool) -> CollectorRegistry:
+def metrics_registry(
+    pool: ConnectionPool,
+    health: HealthSettings,
+    sources: Callable[[], Sequence[str] | None],
+) -> CollectorRegistry:
     """A registry holding only the corpus collector (no process metrics of one API worker)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(CorpusCollector(pool))
+    registry.register(CorpusCollector(pool, health, sources))
     return registry

@@ -349,7 +349,7 @@ class SourceHealth:
     not_modified_share: float | None  # 304 responses / responses, latest 20 runs; None: unknown
     usual_gap_seconds: float | None  # the median gap between its new articles; None: unknown
     silent_after_seconds: float  # silent once its latest new article is older than this
-    runs: int  # completed runs (succeeded or failed)
+    runs: int  # completed runs (succeeded or failed) among its latest 100
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
-"""SQL over source health: every source's state in two set-based queries, one source's runs
-over time and its last errors, and the remembered states and webhook outbox of changes.
+"""SQL over source health: every source's state in one query, one source's runs over time
+and its last errors, and the remembered states and webhook outbox of changes.
 
-A source's figures come from its own history: its completed runs (succeeded or failed;
-interrupted and cancelled runs say nothing about the source) and its articles rows, each a
-new article by the time it was stored. Its *usual gap* is the median gap between its
-arrivals (the runs that stored something, by when they stored their last article) over its
-latest 21 of them; with fewer than three arrivals, the median gap between the publication
-dates of its latest 51 dated articles (what a first crawl found in the feeds), else the one
-arrival gap there is. The state is decided by the pure :func:`classify` with ``now`` given,
-so a test or a page can evaluate any moment.
+A source's figures come from its own history: its latest 100 completed runs (succeeded or
+failed; interrupted and cancelled runs say nothing about the source) and its articles rows,
+each a new article by the time it was stored. Its *usual gap* is the median gap between its
+arrivals, the runs of that window that stored something (by when they finished); with fewer
+than three arrivals there, the median gap between the publication dates of its latest 51
+dated articles (what a first crawl found in the feeds, or the rhythm of a weekly outlet
+crawled every half hour), else the one arrival gap there is. The state is decided by the
+pure :func:`classify` with ``now`` given, so a test or a page can evaluate any moment.
 """
 
 from __future__ import annotations
@@ -28,68 +28,86 @@ from newswire.records import HealthState, RunError, RunPoint, SourceHealth
 logger = logging.getLogger(__name__)
 
 SPARK_DAYS = 30  # days in SourceHealth.articles_per_day
-RECENT_RUNS = 20  # runs behind the median run time and the 304 share
-ARRIVAL_GAPS = 20  # arrival gaps behind the usual gap
+WINDOW_RUNS = 100  # a source's latest completed runs that its figures are taken from
+RECENT_RUNS = 20  # of them, the runs behind the median run time and the 304 share
 PUBLISHED_GAPS = 50  # publication gaps behind the fallback usual gap
 
-_RUNS_QUERY = """
-WITH runs AS (
-    SELECT source, status, started_at, finished_at, stats,
-           row_number() OVER (PARTITION BY source ORDER BY id DESC) AS n
-    FROM crawl_runs
-    WHERE status IN ('succeeded', 'failed') AND (%(all)s OR source = ANY(%(sources)s)))
-SELECT source, count(*) AS runs,
-       max(finished_at) FILTER (WHERE status = 'succeeded') AS last_success_at,
-       coalesce(min(n) FILTER (WHERE status = 'succeeded') - 1, count(*)) AS failures_in_row,
-       min(finished_at) AS first_finished_at,
-       percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(epoch FROM finished_at - started_at)::float8)
-           FILTER (WHERE n <= %(recent)s) AS median_run_seconds,
-       sum((stats ->> 'not_modified')::float8)
-           FILTER (WHERE n <= %(recent)s AND stats ? 'not_modified')
-         / nullif(sum((stats ->> 'pages_fetched')::float8)
-           FILTER (WHERE n <= %(recent)s AND stats ? 'not_modified'), 0) AS not_modified_share
-FROM runs GROUP BY source
+# One row a source, each part a LATERAL on an index, so the cost grows with the number of
+# sources, not with their history: (source, id) on crawl_runs for the window of runs, the
+# latest success and the first run; (source, stored_at) on articles for the latest arrival and
+# the 30 days of the sparkline; (source, published_at) for the publication-date fallback, which
+# is only read for a source with fewer than three arrivals in its window (a one-time filter).
+_HEALTH_QUERY = """
+SELECT s.source, coalesce(w.runs, 0), ls.finished_at, coalesce(w.failures_in_row, 0),
+       ff.finished_at, w.median_run_seconds, w.not_modified_share,
+       w.arrival_gap, coalesce(w.arrival_gaps, 0), la.stored_at,
+       p.published_gap, coalesce(p.published_gaps, 0), d.per_day
+FROM unnest(%(sources)s::text[]) WITH ORDINALITY AS s(source, ord)
+LEFT JOIN LATERAL (
+    SELECT count(*) AS runs,
+           coalesce(min(n) FILTER (WHERE status = 'succeeded') - 1, count(*)) AS failures_in_row,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)
+               FILTER (WHERE n <= %(recent)s) AS median_run_seconds,
+           sum(not_modified) FILTER (WHERE n <= %(recent)s)
+             / nullif(sum(pages) FILTER (WHERE n <= %(recent)s AND not_modified IS NOT NULL), 0)
+               AS not_modified_share,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS arrival_gap,
+           count(gap) AS arrival_gaps
+    FROM (SELECT r.*, row_number() OVER (ORDER BY r.id DESC) AS n,
+                 CASE WHEN r.productive THEN extract(epoch FROM r.finished_at - lag(r.finished_at)
+                     OVER (PARTITION BY r.productive ORDER BY r.id))::float8 END AS gap
+          FROM (SELECT c.id, c.status, c.finished_at,
+                       extract(epoch FROM c.finished_at - c.started_at)::float8 AS seconds,
+                       (c.stats ->> 'not_modified')::float8 AS not_modified,
+                       (c.stats ->> 'pages_fetched')::float8 AS pages,
+                       coalesce((c.stats ->> 'articles_stored')::int, 0)
+                         + coalesce((c.stats ->> 'duplicates')::int, 0) > 0 AS productive
+                FROM crawl_runs c
+                WHERE c.source = s.source AND c.status IN ('succeeded', 'failed')
+                ORDER BY c.id DESC LIMIT %(window)s) r) x) w ON true
+LEFT JOIN LATERAL (
+    SELECT c.finished_at FROM crawl_runs c WHERE c.source = s.source AND c.status = 'succeeded'
+    ORDER BY c.id DESC LIMIT 1) ls ON true
+LEFT JOIN LATERAL (
+    SELECT c.finished_at FROM crawl_runs c
+    WHERE c.source = s.source AND c.status IN ('succeeded', 'failed')
+    ORDER BY c.id LIMIT 1) ff ON true
+LEFT JOIN LATERAL (
+    SELECT a.stored_at FROM articles a WHERE a.source = s.source
+    ORDER BY a.stored_at DESC LIMIT 1) la ON true
+LEFT JOIN LATERAL (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS published_gap,
+           count(gap) AS published_gaps
+    FROM (SELECT extract(epoch FROM lag(y.published_at) OVER (ORDER BY y.published_at DESC)
+                                   - y.published_at)::float8 AS gap
+          FROM (SELECT a.published_at FROM articles a
+                WHERE a.source = s.source AND a.published_at IS NOT NULL
+                  AND coalesce(w.arrival_gaps, 0) < 2
+                ORDER BY a.published_at DESC LIMIT %(published_rows)s) y) z) p ON true
+LEFT JOIN LATERAL (
+    SELECT jsonb_object_agg(day, n) AS per_day
+    FROM (SELECT ((a.stored_at AT TIME ZONE 'UTC')::date)::text AS day, count(*) AS n
+          FROM articles a WHERE a.source = s.source AND a.stored_at >= %(since)s
+          GROUP BY 1) e) d ON true
+ORDER BY s.ord
 """
 
-_ARTICLES_QUERY = """
-WITH groups AS (
-    SELECT source, run_id, (stored_at AT TIME ZONE 'UTC')::date AS day,
-           count(*) AS n, max(stored_at) AS at
-    FROM articles WHERE %(all)s OR source = ANY(%(sources)s)
-    GROUP BY source, run_id, day),
-arrivals AS (
-    SELECT source, max(at) AS at FROM groups GROUP BY source, run_id),
-gaps AS (
-    SELECT source, at,
-           extract(epoch FROM at - lag(at) OVER (PARTITION BY source ORDER BY at))::float8 AS gap,
-           row_number() OVER (PARTITION BY source ORDER BY at DESC) AS k
-    FROM arrivals),
-arrival AS (
-    SELECT source, max(at) AS last_article_at,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
-               FILTER (WHERE k <= %(arrival_gaps)s) AS arrival_gap,
-           count(gap) FILTER (WHERE k <= %(arrival_gaps)s) AS arrival_gaps
-    FROM gaps GROUP BY source),
-published AS (
-    SELECT s.source, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.gap) AS published_gap,
-           count(p.gap) AS published_gaps
-    FROM arrival s CROSS JOIN LATERAL (
-        SELECT extract(epoch FROM lag(x.published_at) OVER (ORDER BY x.published_at DESC)
-                                  - x.published_at)::float8 AS gap
-        FROM (SELECT a.published_at FROM articles a
-              WHERE a.source = s.source AND a.published_at IS NOT NULL
-              ORDER BY a.published_at DESC LIMIT %(published_rows)s) x) p
-    WHERE s.arrival_gaps < 2
-    GROUP BY s.source),
-days AS (
-    SELECT source, jsonb_object_agg(day::text, n) AS per_day
-    FROM (SELECT source, day, sum(n)::int AS n FROM groups
-          WHERE day >= %(first_day)s GROUP BY source, day) d
-    GROUP BY source)
-SELECT a.source, a.last_article_at, a.arrival_gap, a.arrival_gaps,
-       p.published_gap, coalesce(p.published_gaps, 0) AS published_gaps, d.per_day
-FROM arrival a LEFT JOIN published p USING (source) LEFT JOIN days d USING (source)
+# Every source the database knows, by a skip scan of each table's source index: the distinct
+# values one index probe each, not a pass over every run and article.
+_KNOWN_SOURCES = """
+WITH RECURSIVE r(source) AS (
+    (SELECT source FROM crawl_runs ORDER BY source LIMIT 1)
+    UNION ALL
+    SELECT (SELECT c.source FROM crawl_runs c WHERE c.source > r.source
+            ORDER BY c.source LIMIT 1) FROM r WHERE r.source IS NOT NULL),
+a(source) AS (
+    (SELECT source FROM articles ORDER BY source LIMIT 1)
+    UNION ALL
+    SELECT (SELECT x.source FROM articles x WHERE x.source > a.source
+            ORDER BY x.source LIMIT 1) FROM a WHERE a.source IS NOT NULL)
+SELECT source FROM r WHERE source IS NOT NULL
+UNION SELECT source FROM a WHERE source IS NOT NULL
+ORDER BY 1
 """
 
 
@@ -147,6 +165,11 @@ def _worst_first(health: SourceHealth) -> tuple[Any, ...]:
     return (health.state.rank, -health.failures_in_row, last, health.source)
 
 
+def known_sources(conn: psycopg.Connection[Any]) -> list[str]:
+    """Every source with runs or articles in the database, by name."""
+    return [row[0] for row in conn.execute(_KNOWN_SOURCES)]
+
+
 def source_health(
     conn: psycopg.Connection[Any],
     settings: HealthSettings,
@@ -156,31 +179,24 @@ def source_health(
 ) -> list[SourceHealth]:
     """Every source's health at ``now``, worst first (failing, silent, never run, ok): the
     named sources (one without history is never run), or every source the database has
-    runs or articles of. Two queries, whatever the number of sources."""
+    runs or articles of. One query, whatever the number of sources."""
+    names = list(dict.fromkeys(sources)) if sources is not None else known_sources(conn)
     first_day = now.astimezone(UTC).date() - timedelta(days=SPARK_DAYS - 1)
     params = {
-        "all": sources is None,
-        "sources": list(sources or []),
+        "sources": names,
+        "window": WINDOW_RUNS,
         "recent": RECENT_RUNS,
-        "arrival_gaps": ARRIVAL_GAPS,
         "published_rows": PUBLISHED_GAPS + 1,
-        "first_day": first_day,
+        "since": datetime.combine(first_day, datetime.min.time(), tzinfo=UTC),
     }
-    runs = {row[0]: row for row in conn.execute(_RUNS_QUERY, params)}
-    articles = {row[0]: row for row in conn.execute(_ARTICLES_QUERY, params)}
-    names = list(sources) if sources is not None else sorted(set(runs) | set(articles))
     healths = []
-    for name in dict.fromkeys(names):
-        _, count, last_success, failures, first_finished, median, share = runs.get(
-            name, (name, 0, None, 0, None, None, None)
-        )
-        _, last_article, arrival_gap, arrival_gaps, published_gap, published_gaps, per_day = (
-            articles.get(name, (name, None, None, 0, None, 0, None))
-        )
+    for row in conn.execute(_HEALTH_QUERY, params) if names else []:
+        (name, runs, last_success, failures, first_finished, median, share, arrival_gap,
+         arrival_gaps, last_article, published_gap, published_gaps, per_day) = row  # fmt: skip
         gap = usual_gap(arrival_gap, arrival_gaps, published_gap, published_gaps)
         threshold = silent_after(gap, settings)
         state = classify(
-            runs=count,
+            runs=runs,
             failures_in_row=failures,
             since=last_article or first_finished,
             threshold=threshold,
@@ -199,7 +215,7 @@ def source_health(
                 not_modified_share=share,
                 usual_gap_seconds=gap,
                 silent_after_seconds=threshold,
-                runs=int(count),
+                runs=int(runs),
             )
         )
     return sorted(healths, key=_worst_first)

@@ -193,6 +193,34 @@ def test_health_and_metrics(api: Server) -> None:
     assert re.search(r'newswire_crawl_duration_seconds_count\{source="planet"\} 1', text)
 
 
+def test_source_health_history_checks_and_the_state_gauge(api: Server) -> None:
+    healths = api.client.get("/sources/health").json()
+    assert {h["source"]: h["state"] for h in healths} == dict.fromkeys(
+        ["planet", "meridian", "europa"], "ok"
+    )
+    lasts = [h["last_article_at"] for h in healths]
+    assert lasts == sorted(lasts)  # among equals, the one longest without news first
+    planet = next(h for h in healths if h["source"] == "planet")
+    assert planet["failures_in_row"] == 0 and planet["runs"] == 1
+    assert len(planet["articles_per_day"]) == 30 and planet["articles_per_day"][-1] > 0
+    history = api.client.get("/sources/planet/history").json()
+    (point,) = history["runs"]
+    assert point["new_articles"] == planet["articles_per_day"][-1]
+    assert point["checks_passed"] is True and history["errors"] == []
+    run = api.client.get(f"/runs/{point['run_id']}").json()
+    assert run["checks"]["passed"] is True
+    assert {c["name"] for c in run["checks"]["checks"]} >= {"titles", "items stored"}
+    assert api.client.get("/sources/nowhere/history").json() == {
+        "source": "nowhere",
+        "runs": [],
+        "errors": [],
+    }
+    text = api.client.get("/metrics").text
+    assert re.search(r'^newswire_source_health\{source="planet",state="ok"\} 1\.0$', text, re.M)
+    assert re.search(r'^newswire_source_health\{source="planet",state="silent"\} 0\.0$', text,
+                     re.M)  # fmt: skip
+
+
 # ---------------------------------------------------------------- hostile input
 
 

@@ -93,6 +93,9 @@ def test_runs_show_prints_the_checks_of_a_run(judged: tuple[str, Path, Path]) ->
     assert done.returncode == 0, done.stderr
     assert "check titles: passed: 100% of" in done.stdout
     assert "check finish reason: passed: closed: finished" in done.stdout
+    with connect(url) as conn:  # planet and europa: two crawls on one reactor, each checked
+        unchecked = conn.execute("SELECT count(*) FROM crawl_runs WHERE checks IS NULL").fetchone()
+    assert unchecked == (0,)
     failed = run_newswire("runs", "show", str(runs["dead"]), database_url=url, data_dir=data_dir)
     assert "check items stored: passed" in failed.stdout
     assert "check errors: FAILED:" in failed.stdout

@@ -85,3 +85,53 @@ def test_piped_run_details_keep_the_whole_error(
         "pages fetched: 1",
         f"error: {ERROR}",
     } <= set(lines)
+
+
+# ---------------------------------------------------------------- source health
+
+
+@pytest.mark.parametrize(
+    ("counts", "line"),
+    [
+        ([], ""),
+        ([0, 0, 0], "   "),
+        ([1, 0, 8, 4], "▁ █▄"),
+        ([3, 3], "██"),
+    ],
+)
+def test_sparkline_scales_to_the_largest_and_leaves_empty_days_blank(
+    counts: list[int], line: str
+) -> None:
+    from newswire.display import sparkline
+
+    assert sparkline(counts) == line
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "-"), (42.4, "42s"), (60, "1m"), (90, "1.5m"), (5400, "1.5h"), (21600, "6h"),
+     (4 * 86400, "4d")],
+)  # fmt: skip
+def test_format_span(seconds: float | None, text: str) -> None:
+    from newswire.display import format_span
+
+    assert format_span(seconds) == text
+
+
+def test_health_table_folds_hostile_names_whole() -> None:
+    from rich.console import Console
+
+    from newswire.display import health_table, render
+    from newswire.records import HealthState, SourceHealth
+
+    hostile = SourceHealth(
+        source="[red]<script>alert(1)</script>[/red]", state=HealthState.NEVER_RUN,
+        last_success_at=None, last_article_at=None, articles_per_day=[0] * 30,
+        failures_in_row=0, median_run_seconds=None, not_modified_share=None,
+        usual_gap_seconds=None, silent_after_seconds=21600.0, runs=0,
+    )  # fmt: skip
+    console = Console(record=True, width=80, force_terminal=False)
+    render(console, health_table([hostile]))
+    text = console.export_text()
+    assert "source: [red]<script>alert(1)</script>[/red]" in text
+    assert "state: never run" in text and "silent after: 6h" in text

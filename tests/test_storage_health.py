@@ -89,7 +89,8 @@ def productive_runs(db: Conn, source: str, last: datetime, every: timedelta, run
     """A source that stored 2 articles a run, every `every`, the latest run at `last`."""
     for i in reversed(range(runs)):
         at = last - i * every
-        add_articles(db, source, add_run(db, source, "succeeded", at), at, 2)
+        run = add_run(db, source, "succeeded", at, stats={"articles_stored": 2})
+        add_articles(db, source, run, at, 2)
 
 
 # ---------------------------------------------------------------- pure rules

@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from newswire.api import articles, health, runs, sources
-from newswire.api.deps import install_error_handlers
+from newswire.api.deps import install_error_handlers, judged_sources
 from newswire.config import Config
 from newswire.errors import ConfigError
 from newswire.metrics import metrics_registry
@@ -45,7 +45,7 @@ def create_app(config: Config) -> FastAPI:
             name="newswire-api",
         )
         app.state.pool = pool
-        app.state.registry = metrics_registry(pool)
+        app.state.registry = metrics_registry(pool, config.health, lambda: judged_sources(config))
         try:
             yield
         finally:

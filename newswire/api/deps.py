@@ -54,6 +54,17 @@ def _loaded_sources(path: Path, mtime_ns: int, size: int) -> dict[str, Source]:
     return load_sources(path)
 
 
+def judged_sources(config: Config) -> list[str] | None:
+    """The sources whose health the API and /metrics report: the enabled ones of the sources
+    file, or (None) every source the database knows when the file cannot be read."""
+    try:
+        return [source.name for source in load_sources(config.sources_path).values()
+                if source.enabled]  # fmt: skip
+    except NewswireError as exc:
+        logger.warning("judging every stored source, without the sources file: %s", exc)
+        return None
+
+
 # ---------------------------------------------------------------- dependencies
 
 
