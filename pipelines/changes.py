@@ -67,7 +67,7 @@ def diff_versions(versions: Sequence[Version]) -> list[VersionDiff]:
     diffs: list[VersionDiff] = []
     previous: Version | None = None
     for version in versions:
-        if previous is None or version.text == previous.text and version.title == previous.title:
+        if previous is None:
             diffs.append(VersionDiff(version, [], []))
         else:
             diffs.append(

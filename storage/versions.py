@@ -12,7 +12,7 @@ Classifying a change is not SQL: the store stage reads :func:`lock_latest`, comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ from newswire.records import (
     Version,
     field_names,
 )
+from storage.search import Filters, plan_query, where_clause
 
 # The article_versions columns a Version reads (has_html is whether the row keeps its own HTML).
 _VERSION_SELECT = sql.SQL(", ").join(
@@ -284,6 +285,40 @@ def modified_refetches(
     with conn.cursor(row_factory=class_row(Refetch)) as cur:
         rows = cur.execute(query, [urls, [modified[u] for u in urls], now]).fetchall()
     return list({row.article_id: row for row in rows}.values())
+
+
+# `export --versions`: one row a version, the article's source and URL beside its fields.
+VERSION_EXPORT_COLUMNS = (
+    "article_id", "source", "article_url",
+    *(name for name in field_names(Version) if name not in ("article_id", "has_html")),
+)  # fmt: skip
+_VERSION_EXPORT_SELECT = sql.SQL(", ").join(
+    [sql.SQL("a.id, a.source, a.url")]
+    + [sql.SQL("v.") + sql.Identifier(name) for name in VERSION_EXPORT_COLUMNS[3:]]
+)
+
+
+def stream_versions(
+    conn: psycopg.Connection[Any],
+    query: str | None,
+    filters: Filters,
+    *,
+    batch_size: int = 2000,
+) -> Generator[list[tuple[Any, ...]]]:
+    """Every version of every matching article (the search and filters of
+    ``storage.search.stream_articles``), in article then version order, VERSION_EXPORT_COLUMNS
+    per row, batch by batch through a server-side cursor."""
+    plan = plan_query(conn, query, filters.language) if query else None
+    where, params = where_clause(filters, plan)
+    statement = sql.SQL(
+        "SELECT {} FROM articles a JOIN article_versions v ON v.article_id = a.id"
+        " WHERE {} ORDER BY a.id, v.version"
+    ).format(_VERSION_EXPORT_SELECT, where)
+    with conn.transaction(), conn.cursor(name="newswire_export_versions") as cur:
+        cur.itersize = batch_size
+        cur.execute(statement, params)
+        while batch := cur.fetchmany(batch_size):
+            yield batch
 
 
 def version_counts(conn: psycopg.Connection[Any]) -> list[VersionCount]:
