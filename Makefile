@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-metadata bench-dedup clean
+.PHONY: demo test lint bench bench-search bench-metadata bench-dedup bench-refetch clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench-metadata: $(BIN)/.installed
 # and ms per article to sign and look up at 10,000 and 100,000 generated articles.
 bench-dedup: $(BIN)/.installed
 	$(BIN)/python bench/dedup_bench.py $(ARGS)
+
+# The refetch schedule: the per-run due query at 100,000 stored articles beside a full scan,
+# and the refetch requests a day adds to each source.
+bench-refetch: $(BIN)/.installed
+	$(BIN)/python bench/refetch_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
