@@ -27,6 +27,7 @@ from newswire.records import (
     ChangeKind,
     Refetch,
     Version,
+    VersionContent,
     field_names,
 )
 from storage.search import Filters, plan_query, where_clause
@@ -37,7 +38,8 @@ _VERSION_SELECT = sql.SQL(", ").join(
     for name in field_names(Version)
 )
 # The content columns a new version copies from its Article (or, for a removal, from the last).
-_CONTENT = ("title", "authors", "credits", "published_at", "modified_at", "text")
+_CONTENT = field_names(VersionContent)
+_CONTENT_COLUMNS = ", ".join(_CONTENT)  # plain names, from the record
 # Everything else a refetch may have re-read about the page; written to the articles row.
 _METADATA = tuple(n for n in field_names(ArticleMetadata) if n not in _CONTENT)
 # The kinds of a version that ends an article (it holds no page of its own).
@@ -81,11 +83,11 @@ def version_html(conn: psycopg.Connection[Any], article_id: int, version: int) -
 
 # ---------------------------------------------------------------- writing versions
 
-_FIRST_VERSIONS = """
-INSERT INTO article_versions (article_id, version, fetched_at, kinds, title, authors, credits,
-                              published_at, modified_at, text, etag, last_modified, encoding)
-SELECT article_id, 1, fetched_at, ARRAY['first'], title, authors, credits, published_at,
-       modified_at, text, etag, last_modified, encoding
+_FIRST_VERSIONS = f"""
+INSERT INTO article_versions (article_id, version, fetched_at, kinds, {_CONTENT_COLUMNS},
+                              etag, last_modified, encoding)
+SELECT article_id, 1, fetched_at, ARRAY['first'], {_CONTENT_COLUMNS},
+       etag, last_modified, encoding
 FROM _store_batch WHERE outcome IN ('stored', 'duplicate')
 ON CONFLICT DO NOTHING
 """
@@ -138,10 +140,12 @@ def add_version(
     article: Article,
     kinds: list[ChangeKind],
     words: tuple[int, int],
+    moved_to: str | None = None,
 ) -> int:
     """Store the refetched ``article`` as the version after ``previous`` (from
     :func:`lock_latest`, same transaction): the articles row and article_html take its content,
-    the HTML they held moves to the previous version's row. Returns the new number."""
+    the HTML they held moves to the previous version's row. ``moved_to``: the new URL it was
+    found at (a redirect to the same article). Returns the new number."""
     number = previous.version + 1
     article_id = previous.article_id
     conn.execute(
@@ -150,16 +154,18 @@ def add_version(
            AND v.article_id = %s AND v.version = %s AND v.html_zlib IS NULL""",
         [article_id, previous.version],
     )
+    values = [
+        article_id, number, article.fetched_at, [str(k) for k in kinds],
+        *(getattr(article, name) for name in _CONTENT),
+        *words, moved_to, article.etag, article.last_modified, article.encoding,
+    ]  # fmt: skip
     conn.execute(
-        """INSERT INTO article_versions (article_id, version, fetched_at, kinds, title, authors,
-               credits, published_at, modified_at, text, words_added, words_removed, url,
-               etag, last_modified, encoding)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        [article_id, number, article.fetched_at, [str(k) for k in kinds],
-         *(getattr(article, name) for name in _CONTENT), *words,
-         article.url if article.url != previous.url and previous.url else None,
-         article.etag, article.last_modified, article.encoding],
-    )  # fmt: skip
+        f"""INSERT INTO article_versions (article_id, version, fetched_at, kinds,
+               {_CONTENT_COLUMNS}, words_added, words_removed, url, etag, last_modified,
+               encoding)
+           VALUES ({", ".join(["%s"] * len(values))})""",
+        values,
+    )
     columns = (*_CONTENT, *_METADATA, "fetched_at")
     conn.execute(
         sql.SQL("UPDATE articles SET ({}, version) = ({}, %s) WHERE id = %s").format(
@@ -190,10 +196,9 @@ def mark_removed(
     kept with ``removed_at`` set, its schedule ended. Returns the new version's number."""
     number = previous.version + 1
     conn.execute(
-        """INSERT INTO article_versions (article_id, version, fetched_at, kinds, status, title,
-               authors, credits, published_at, modified_at, text, url)
-           SELECT article_id, %s, %s, %s, %s, title, authors, credits, published_at,
-                  modified_at, text, %s
+        f"""INSERT INTO article_versions (article_id, version, fetched_at, kinds, status,
+               {_CONTENT_COLUMNS}, url)
+           SELECT article_id, %s, %s, %s, %s, {_CONTENT_COLUMNS}, %s
            FROM article_versions WHERE article_id = %s AND version = %s""",
         [number, fetched_at, [str(kind)], status, url, previous.article_id, previous.version],
     )

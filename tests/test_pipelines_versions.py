@@ -139,3 +139,14 @@ def test_the_same_article_at_a_new_url_is_moved(db: Conn, stored: tuple[int, Art
     assert apply_refetch(db, moved, DEFAULT_REFETCH, LATER).outcome == "moved"
     assert queries.article_id_for_url(db, url) == article_id
     assert len(list_versions(db, article_id)) == 1
+
+
+def test_a_moved_article_that_changed_names_its_new_url(
+    db: Conn, stored: tuple[int, Article]
+) -> None:
+    article_id, article = stored
+    url = "http://127.0.0.1:8000/alpha/one-rewritten"
+    moved = _refetched(article, article_id, url=url, urls=[article.url, url], title="New title")
+    assert apply_refetch(db, moved, DEFAULT_REFETCH, LATER).outcome == "changed"
+    last = list_versions(db, article_id)[-1]
+    assert (last.kinds, last.url) == (["headline"], url)
