@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup bench-health screenshots clean
+.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup bench-health bench-refetch screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench-dedup: $(BIN)/.installed
 # sources page and /metrics against one query per source, and the cost of a run's checks.
 bench-health: $(BIN)/.installed
 	$(BIN)/python bench/health_bench.py $(ARGS)
+
+# The refetch schedule: the per-run due query at 100,000 stored articles beside a full scan,
+# and the refetch requests a day adds to each source.
+bench-refetch: $(BIN)/.installed
+	$(BIN)/python bench/refetch_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

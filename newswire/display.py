@@ -59,6 +59,7 @@ def runs_table(runs: Iterable[Run], title: str = "runs") -> Table:
         "dups",
         "skipped",
         "dropped",
+        "refetched",
         "error",
     ):
         table.add_column(column, overflow="fold")
@@ -76,9 +77,27 @@ def runs_table(runs: Iterable[Run], title: str = "runs") -> Table:
             str(stats.get("duplicates", "")),
             str(stats.get("skipped_stored", "")),
             str(sum((stats.get("dropped") or {}).values())),
+            _refetched(stats),
             (run.error or "")[:80],
         )
     return table
+
+
+def _refetched(stats: Mapping[str, object]) -> str:
+    """A run's refetches and what they came to: "12 (9 not modified, 2 changed, 1 removed)"."""
+    count = stats.get("refetches")
+    if not count:
+        return ""
+    parts = [
+        f"{stats.get(key)} {label}"
+        for key, label in (
+            ("refetch_not_modified", "not modified"),
+            ("changed", "changed"),
+            ("removed", "removed"),
+        )
+        if stats.get(key)
+    ]
+    return f"{count} ({', '.join(parts)})" if parts else str(count)
 
 
 def sources_table(sources: Iterable[Source], summaries: Mapping[str, SourceSummary]) -> Table:

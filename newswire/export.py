@@ -1,4 +1,5 @@
-"""Export stored articles to JSON Lines, CSV or Parquet, batch by batch.
+"""Export stored articles (or every version of them) to JSON Lines, CSV or Parquet, batch by
+batch.
 
 Rows come from a server-side cursor (:func:`storage.search.stream_articles`) and each batch is
 written before the next is fetched, so memory stays flat whatever the corpus size. A file is
@@ -25,8 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newswire.errors import ConfigError
-from newswire.records import ArticleRow, column_type, field_types
+from newswire.records import ArticleRow, Version, column_type, field_types
 from storage.search import EXPORT_COLUMNS, Filters, stream_articles
+from storage.versions import VERSION_EXPORT_COLUMNS, stream_versions
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,10 @@ def _arrow_type(annotation: Any) -> pa.DataType:
 
 _COLUMN_TYPES = {**field_types(ArticleRow), "urls": list[str]}
 PARQUET_SCHEMA = pa.schema([(c, _arrow_type(_COLUMN_TYPES[c])) for c in EXPORT_COLUMNS])
+_VERSION_TYPES = {**field_types(Version), "source": str, "article_url": str}
+VERSION_PARQUET_SCHEMA = pa.schema(
+    [(c, _arrow_type(_VERSION_TYPES[c])) for c in VERSION_EXPORT_COLUMNS]
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class ExportRequest:
     query: str | None = None
     filters: Filters = field(default_factory=Filters)
     batch_size: int = 2000
+    versions: bool = False  # one row a version of each article, not one an article
 
 
 class _Writer(Protocol):
@@ -90,14 +97,15 @@ def _plain(value: Any) -> Any:
 
 
 class _JsonlWriter:
-    """One JSON object per line, keys in EXPORT_COLUMNS order."""
+    """One JSON object per line, keys in column order."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
         self.stream = stream
+        self.columns = columns
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         lines = (
-            json.dumps(dict(zip(EXPORT_COLUMNS, map(_plain, row), strict=True)), ensure_ascii=False)
+            json.dumps(dict(zip(self.columns, map(_plain, row), strict=True)), ensure_ascii=False)
             for row in rows
         )
         self.stream.write("".join(line + "\n" for line in lines))
@@ -109,10 +117,10 @@ class _JsonlWriter:
 class _CsvWriter:
     """A header row, then one row per article; list columns hold JSON arrays."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
         self.stream = stream
         self.writer = csv.writer(stream)
-        self.writer.writerow(EXPORT_COLUMNS)
+        self.writer.writerow(columns)
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.writer.writerows(
@@ -127,26 +135,28 @@ class _CsvWriter:
 class _ParquetWriter:
     """Typed columns, one zstd-compressed row group per fetched batch."""
 
-    def __init__(self, path: Path | IO[bytes]) -> None:
-        self.writer = pq.ParquetWriter(path, PARQUET_SCHEMA, compression="zstd")
+    def __init__(self, path: Path | IO[bytes], schema: pa.Schema) -> None:
+        self.schema = schema
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
 
     def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
         columns = [
             pa.array(values, type=column.type)
-            for values, column in zip(zip(*rows, strict=True), PARQUET_SCHEMA, strict=True)
+            for values, column in zip(zip(*rows, strict=True), self.schema, strict=True)
         ]
-        self.writer.write_batch(pa.record_batch(columns, schema=PARQUET_SCHEMA))
+        self.writer.write_batch(pa.record_batch(columns, schema=self.schema))
 
     def close(self) -> None:
         self.writer.close()
 
 
-def _open_writer(fmt: str, target: Path | None, stream: IO[str] | None) -> _Writer:
+def _open_writer(fmt: str, target: Path | None, stream: IO[str] | None, versions: bool) -> _Writer:
     if fmt == "parquet":
         assert target is not None
-        return _ParquetWriter(target)
+        return _ParquetWriter(target, VERSION_PARQUET_SCHEMA if versions else PARQUET_SCHEMA)
     assert stream is not None
-    return _JsonlWriter(stream) if fmt == "jsonl" else _CsvWriter(stream)
+    columns = VERSION_EXPORT_COLUMNS if versions else EXPORT_COLUMNS
+    return _JsonlWriter(stream, columns) if fmt == "jsonl" else _CsvWriter(stream, columns)
 
 
 def export_articles(
@@ -154,11 +164,14 @@ def export_articles(
     request: ExportRequest,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Write every matching article; returns how many. on_batch gets each batch's size."""
+    """Write every matching article (or each of its versions); returns how many rows.
+    on_batch gets each batch's size."""
     fmt = choose_format(request.fmt, request.output)
-    batches = stream_articles(conn, request.query, request.filters, batch_size=request.batch_size)
+    stream = stream_versions if request.versions else stream_articles
+    batches = stream(conn, request.query, request.filters, batch_size=request.batch_size)
+    versions = request.versions
     if request.output is None:
-        return _drain(batches, _open_writer(fmt, None, sys.stdout), on_batch)
+        return _drain(batches, _open_writer(fmt, None, sys.stdout, versions), on_batch)
     output = request.output
     if output.is_dir():
         raise ConfigError(f"{output} is a directory: pass a file name to --output")
@@ -169,10 +182,10 @@ def export_articles(
     try:
         if fmt == "parquet":
             os.close(handle)
-            written = _drain(batches, _open_writer(fmt, temp, None), on_batch)
+            written = _drain(batches, _open_writer(fmt, temp, None, versions), on_batch)
         else:
-            with open(handle, "w", encoding="utf-8", newline="") as stream:
-                written = _drain(batches, _open_writer(fmt, None, stream), on_batch)
+            with open(handle, "w", encoding="utf-8", newline="") as out:
+                written = _drain(batches, _open_writer(fmt, None, out, versions), on_batch)
         temp.replace(output)
     finally:
         temp.unlink(missing_ok=True)
@@ -233,7 +246,11 @@ def export_chunks(
     fmt = choose_format(fmt, Path(f"download.{fmt}"))
     sink = _Chunks()
     text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
-    writer = _ParquetWriter(sink) if fmt == "parquet" else _open_writer(fmt, None, text)
+    writer = (
+        _ParquetWriter(sink, PARQUET_SCHEMA)
+        if fmt == "parquet"
+        else _open_writer(fmt, None, text, versions=False)
+    )
     batches = stream_articles(conn, query, filters)
     try:
         for batch in batches:

@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import BaseModel, create_model
 
 from newswire.errors import ConfigError
-from newswire.records import ArticleRow, Run, SearchHit, field_types
+from newswire.records import ArticleRow, Run, SearchHit, Version, field_types
+from pipelines.changes import DiffChunk, VersionDiff
 from storage.queries import ArticleCopy
 from storage.search import PageKey, SearchRequest, snippet_html
 
@@ -59,6 +60,26 @@ ArticleDetail = _model(
     urls=(list[str], ...),
     copies=(list[ArticleCopy], ...),
 )
+
+
+# A version without its whole text (the diffs say what changed; `export --versions` has it).
+ArticleVersion = create_model(
+    "ArticleVersion",
+    __doc__="One version of an article: when it was fetched, the kinds of change (the main one"
+    " first), and word diffs of its title and text against the version before (op: same,"
+    " added or removed).",
+    **{name: (type_, ...) for name, type_ in field_types(Version).items() if name != "text"},
+    title_diff=(list[DiffChunk], ...),
+    text_diff=(list[DiffChunk], ...),
+)
+
+
+class ArticleVersions(BaseModel):
+    """Every version of an article, oldest first; removed_at is set once it was taken down."""
+
+    article_id: int
+    removed_at: datetime | None
+    items: list[ArticleVersion]
 
 
 class SourceInfo(BaseModel):
@@ -117,6 +138,19 @@ def article_body(
     """Every field of one article (text hash in hex), its URLs and its copies."""
     fields = {**article.__dict__, "text_hash": article.text_hash.hex()}
     return ArticleDetail(**fields, urls=list(urls), copies=list(copies))
+
+
+def versions_body(article: ArticleRow, diffs: Sequence[VersionDiff]) -> ArticleVersions:
+    """An article's versions with their diffs (``pipelines.changes.diff_versions``)."""
+    items = [
+        ArticleVersion(
+            **{k: v for k, v in d.version.__dict__.items() if k != "text"},
+            title_diff=d.title_diff,
+            text_diff=d.text_diff,
+        )
+        for d in diffs
+    ]
+    return ArticleVersions(article_id=article.id, removed_at=article.removed_at, items=items)
 
 
 # ---------------------------------------------------------------- page cursors

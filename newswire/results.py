@@ -16,8 +16,10 @@ from rich.text import Text
 from newswire.display import format_when
 from newswire.records import ArticleRow, SearchHit, field_names
 from newswire.responses import article_body, hit_body
+from pipelines.changes import VersionDiff, render_word_diff
 from storage.queries import ArticleCopy, DayCount, LanguageCount, SourceSummary
 from storage.search import HIGHLIGHT_START, HIGHLIGHT_STOP
+from storage.versions import VersionCount
 
 HIT_FIELDS = field_names(SearchHit)
 
@@ -109,6 +111,31 @@ def article_view(article: ArticleRow, urls: Sequence[str], copies: Sequence[Arti
     return Group(table, Text(article.text))
 
 
+def versions_view(diffs: Sequence[VersionDiff]) -> Table:
+    """An article's versions for reading: time, kinds and word counts, then the word diffs
+    of title and text (``[-removed-] {+added+}``, unchanged runs cut)."""
+    table = Table(title="versions", title_justify="left")
+    for column in ("version", "fetched", "kind", "words", "changes"):
+        table.add_column(column, overflow="fold", no_wrap=column != "changes")
+    for diff in diffs:
+        v = diff.version
+        lines = []
+        if diff.title_diff:
+            lines.append(f"title: {render_word_diff(diff.title_diff)}")
+        if diff.text_diff:
+            lines.append(f"text: {render_word_diff(diff.text_diff)}")
+        if v.url:
+            lines.append(f"now at: {v.url}")
+        if v.status != 200:
+            lines.append(f"HTTP {v.status}")
+        words = f"+{v.words_added} -{v.words_removed}" if v.version > 1 else "-"
+        table.add_row(
+            str(v.version), format_when(v.fetched_at), ", ".join(v.kinds), words,
+            Text("\n".join(lines) or "-"),
+        )  # fmt: skip
+    return table
+
+
 def stories_line(stories: tuple[int, int]) -> Text:
     """Stories against articles: copies of one story (exact or edited) count once."""
     count, articles = stories
@@ -121,6 +148,7 @@ def stats_record(
     languages: Sequence[LanguageCount],
     runs: Sequence[Any],
     stories: tuple[int, int] = (0, 0),
+    changes: Sequence[VersionCount] = (),
 ) -> dict[str, Any]:
     """The figures of `newswire stats` for machines; stories is (stories, articles)."""
     return {
@@ -129,6 +157,7 @@ def stats_record(
         "sources": [{k: _plain(v) for k, v in s.__dict__.items()} for s in summaries.values()],
         "per_day": [{k: _plain(v) for k, v in d.__dict__.items()} for d in days],
         "languages": [lang.__dict__ for lang in languages],
+        "changes": [count.__dict__ for count in changes],
         "last_runs": [
             {k: _plain(v) for k, v in run.__dict__.items() if k != "stats"} for run in runs
         ],
@@ -151,6 +180,16 @@ def per_day_table(days: Sequence[DayCount], sources: Sequence[str]) -> Table:
                 text += f" ({count.duplicates})"
             row.append(text)
         table.add_row(*row)
+    return table
+
+
+def changes_table(changes: Sequence[VersionCount]) -> Table:
+    """Per source: articles whose content changed since first stored, and articles removed."""
+    table = Table(title="changed and removed articles", title_justify="left")
+    for column in ("source", "changed", "removed"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for count in changes:
+        table.add_row(count.source, str(count.changed), str(count.removed))
     return table
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newswire.records import ChangeKind, VersionContent
+from newswire.records import ChangeKind, Version, VersionContent
 from pipelines.dedup import normalize_text
 
 # A paragraph that opens like a correction or update note, in the corpus's main languages.
@@ -49,6 +49,41 @@ def word_diff(old: str, new: str) -> list[DiffChunk]:
         if j2 > j1:
             chunks.append(DiffChunk("added", " ".join(after[j1:j2])))
     return chunks
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """A version and its word diffs (title and text) against the version before it; both
+    are [] for the first version and for a removal, which repeats the content it removed."""
+
+    version: Version
+    title_diff: list[DiffChunk]
+    text_diff: list[DiffChunk]
+
+
+def diff_versions(versions: Sequence[Version]) -> list[VersionDiff]:
+    """Each version (oldest first, as ``storage.versions.list_versions`` gives them) with its
+    diffs against the one before: what ``show --versions``, the API and the web page show."""
+    diffs: list[VersionDiff] = []
+    previous: Version | None = None
+    for version in versions:
+        if previous is None:
+            diffs.append(VersionDiff(version, [], []))
+        else:
+            diffs.append(
+                VersionDiff(
+                    version,
+                    _changed(word_diff(previous.title, version.title)),
+                    _changed(word_diff(previous.text, version.text)),
+                )
+            )
+        previous = version
+    return diffs
+
+
+def _changed(chunks: list[DiffChunk]) -> list[DiffChunk]:
+    """[] for a diff that changes nothing."""
+    return chunks if any(chunk.op != "same" for chunk in chunks) else []
 
 
 def diff_counts(chunks: Sequence[DiffChunk]) -> tuple[int, int]:

@@ -85,7 +85,7 @@ def apply_refetch(
         due = next_refetch(base, delays, now)
         if isinstance(item, RefetchResult):
             return _without_page(conn, latest, item, due)
-        outcome = "unchanged"
+        outcome, moved_to = "unchanged", None
         if item.url != latest.url:
             other = article_id_for_url(conn, item.url)
             different = other is None and _share_kept(latest.version.text, item.text) < (
@@ -100,13 +100,13 @@ def apply_refetch(
                 new = replace(item, refetch_of=None, urls=urls) if different else None
                 return RefetchOutcome("redirected", number, new)
             add_url(conn, item.url, article_id)
-            outcome = "moved"
+            outcome, moved_to = "moved", item.url
         kinds = classify_change(latest.version, _content(item))
         if not kinds:
             mark_checked(conn, article_id, item.fetched_at, due)
             return RefetchOutcome(outcome)
         words = diff_counts(word_diff(latest.version.text, item.text))
-        number = add_version(conn, latest.version, item, kinds, words)
+        number = add_version(conn, latest.version, item, kinds, words, moved_to)
         mark_checked(conn, article_id, item.fetched_at, due)
         return RefetchOutcome("changed", number)
 

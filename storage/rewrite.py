@@ -17,9 +17,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from newswire.records import ArticleMetadata, field_names
+from newswire.records import ArticleMetadata, VersionContent, field_names
 
 METADATA_FIELDS = field_names(ArticleMetadata)
+# Kept in the article's latest content version too, so that a refetch, extracted by the
+# current layer, is compared with what the current layer reads from the stored HTML.
+_VERSION_FIELDS = set(field_names(VersionContent)) & set(METADATA_FIELDS)
+_LATEST_CONTENT = sql.SQL(
+    "UPDATE article_versions SET {} WHERE article_id = %s AND version = ("
+    " SELECT max(version) FROM article_versions WHERE article_id = %s"
+    " AND NOT kinds && ARRAY['removed', 'redirected'])"
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ def stored_pages(
 def update_metadata(
     conn: psycopg.Connection[Any], changes: Sequence[tuple[int, Mapping[str, Any]]]
 ) -> None:
-    """Set the changed metadata columns of each article, all in one transaction."""
+    """Set the changed metadata columns of each article (and of its latest content version),
+    all in one transaction."""
     with conn.transaction(), conn.cursor() as cur:
         for article_id, values in changes:
             if not values:
@@ -104,3 +113,11 @@ def update_metadata(
             )
             query = sql.SQL("UPDATE articles SET {} WHERE id = %s").format(assignments)
             cur.execute(query, [*values.values(), article_id])
+            versioned = {k: v for k, v in values.items() if k in _VERSION_FIELDS}
+            if versioned:
+                sets = sql.SQL(", ").join(
+                    sql.SQL("{} = %s").format(sql.Identifier(name)) for name in versioned
+                )
+                cur.execute(
+                    _LATEST_CONTENT.format(sets), [*versioned.values(), article_id, article_id]
+                )

@@ -12,7 +12,7 @@ Classifying a change is not SQL: the store stage reads :func:`lock_latest`, comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,8 +27,10 @@ from newswire.records import (
     ChangeKind,
     Refetch,
     Version,
+    VersionContent,
     field_names,
 )
+from storage.search import Filters, plan_query, where_clause
 
 # The article_versions columns a Version reads (has_html is whether the row keeps its own HTML).
 _VERSION_SELECT = sql.SQL(", ").join(
@@ -36,7 +38,8 @@ _VERSION_SELECT = sql.SQL(", ").join(
     for name in field_names(Version)
 )
 # The content columns a new version copies from its Article (or, for a removal, from the last).
-_CONTENT = ("title", "authors", "credits", "published_at", "modified_at", "text")
+_CONTENT = field_names(VersionContent)
+_CONTENT_COLUMNS = ", ".join(_CONTENT)  # plain names, from the record
 # Everything else a refetch may have re-read about the page; written to the articles row.
 _METADATA = tuple(n for n in field_names(ArticleMetadata) if n not in _CONTENT)
 # The kinds of a version that ends an article (it holds no page of its own).
@@ -80,11 +83,11 @@ def version_html(conn: psycopg.Connection[Any], article_id: int, version: int) -
 
 # ---------------------------------------------------------------- writing versions
 
-_FIRST_VERSIONS = """
-INSERT INTO article_versions (article_id, version, fetched_at, kinds, title, authors, credits,
-                              published_at, modified_at, text, etag, last_modified, encoding)
-SELECT article_id, 1, fetched_at, ARRAY['first'], title, authors, credits, published_at,
-       modified_at, text, etag, last_modified, encoding
+_FIRST_VERSIONS = f"""
+INSERT INTO article_versions (article_id, version, fetched_at, kinds, {_CONTENT_COLUMNS},
+                              etag, last_modified, encoding)
+SELECT article_id, 1, fetched_at, ARRAY['first'], {_CONTENT_COLUMNS},
+       etag, last_modified, encoding
 FROM _store_batch WHERE outcome IN ('stored', 'duplicate')
 ON CONFLICT DO NOTHING
 """
@@ -137,10 +140,12 @@ def add_version(
     article: Article,
     kinds: list[ChangeKind],
     words: tuple[int, int],
+    moved_to: str | None = None,
 ) -> int:
     """Store the refetched ``article`` as the version after ``previous`` (from
     :func:`lock_latest`, same transaction): the articles row and article_html take its content,
-    the HTML they held moves to the previous version's row. Returns the new number."""
+    the HTML they held moves to the previous version's row. ``moved_to``: the new URL it was
+    found at (a redirect to the same article). Returns the new number."""
     number = previous.version + 1
     article_id = previous.article_id
     conn.execute(
@@ -149,16 +154,18 @@ def add_version(
            AND v.article_id = %s AND v.version = %s AND v.html_zlib IS NULL""",
         [article_id, previous.version],
     )
+    values = [
+        article_id, number, article.fetched_at, [str(k) for k in kinds],
+        *(getattr(article, name) for name in _CONTENT),
+        *words, moved_to, article.etag, article.last_modified, article.encoding,
+    ]  # fmt: skip
     conn.execute(
-        """INSERT INTO article_versions (article_id, version, fetched_at, kinds, title, authors,
-               credits, published_at, modified_at, text, words_added, words_removed, url,
-               etag, last_modified, encoding)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        [article_id, number, article.fetched_at, [str(k) for k in kinds],
-         *(getattr(article, name) for name in _CONTENT), *words,
-         article.url if article.url != previous.url and previous.url else None,
-         article.etag, article.last_modified, article.encoding],
-    )  # fmt: skip
+        f"""INSERT INTO article_versions (article_id, version, fetched_at, kinds,
+               {_CONTENT_COLUMNS}, words_added, words_removed, url, etag, last_modified,
+               encoding)
+           VALUES ({", ".join(["%s"] * len(values))})""",
+        values,
+    )
     columns = (*_CONTENT, *_METADATA, "fetched_at")
     conn.execute(
         sql.SQL("UPDATE articles SET ({}, version) = ({}, %s) WHERE id = %s").format(
@@ -189,10 +196,9 @@ def mark_removed(
     kept with ``removed_at`` set, its schedule ended. Returns the new version's number."""
     number = previous.version + 1
     conn.execute(
-        """INSERT INTO article_versions (article_id, version, fetched_at, kinds, status, title,
-               authors, credits, published_at, modified_at, text, url)
-           SELECT article_id, %s, %s, %s, %s, title, authors, credits, published_at,
-                  modified_at, text, %s
+        f"""INSERT INTO article_versions (article_id, version, fetched_at, kinds, status,
+               {_CONTENT_COLUMNS}, url)
+           SELECT article_id, %s, %s, %s, %s, {_CONTENT_COLUMNS}, %s
            FROM article_versions WHERE article_id = %s AND version = %s""",
         [number, fetched_at, [str(kind)], status, url, previous.article_id, previous.version],
     )
@@ -284,6 +290,40 @@ def modified_refetches(
     with conn.cursor(row_factory=class_row(Refetch)) as cur:
         rows = cur.execute(query, [urls, [modified[u] for u in urls], now]).fetchall()
     return list({row.article_id: row for row in rows}.values())
+
+
+# `export --versions`: one row a version, the article's source and URL beside its fields.
+VERSION_EXPORT_COLUMNS = (
+    "article_id", "source", "article_url",
+    *(name for name in field_names(Version) if name not in ("article_id", "has_html")),
+)  # fmt: skip
+_VERSION_EXPORT_SELECT = sql.SQL(", ").join(
+    [sql.SQL("a.id, a.source, a.url")]
+    + [sql.SQL("v.") + sql.Identifier(name) for name in VERSION_EXPORT_COLUMNS[3:]]
+)
+
+
+def stream_versions(
+    conn: psycopg.Connection[Any],
+    query: str | None,
+    filters: Filters,
+    *,
+    batch_size: int = 2000,
+) -> Generator[list[tuple[Any, ...]]]:
+    """Every version of every matching article (the search and filters of
+    ``storage.search.stream_articles``), in article then version order, VERSION_EXPORT_COLUMNS
+    per row, batch by batch through a server-side cursor."""
+    plan = plan_query(conn, query, filters.language) if query else None
+    where, params = where_clause(filters, plan)
+    statement = sql.SQL(
+        "SELECT {} FROM articles a JOIN article_versions v ON v.article_id = a.id"
+        " WHERE {} ORDER BY a.id, v.version"
+    ).format(_VERSION_EXPORT_SELECT, where)
+    with conn.transaction(), conn.cursor(name="newswire_export_versions") as cur:
+        cur.itersize = batch_size
+        cur.execute(statement, params)
+        while batch := cur.fetchmany(batch_size):
+            yield batch
 
 
 def version_counts(conn: psycopg.Connection[Any]) -> list[VersionCount]:

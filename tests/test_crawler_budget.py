@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from scrapy import Request, Spider
@@ -75,3 +78,37 @@ def test_switched_off_with_the_incremental_stage() -> None:
     crawler = get_crawler(_Capped, {"NEWSWIRE_INCREMENTAL_ENABLED": False})
     with pytest.raises(NotConfigured):
         PageBudgetMiddleware.from_crawler(crawler)
+
+
+def refetch(path: str, *, hop: bool = False) -> Request:
+    meta = {"newswire_article": True, "article_url": SITE + path, "newswire_refetch": object()}
+    if hop:
+        meta["refetch_hop"] = True
+    return Request(SITE + path, meta=meta)
+
+
+def test_refetches_take_at_most_half_the_budget_and_new_articles_the_rest() -> None:
+    budget = budget_of(4)
+    r1, r2, r3 = refetch("r1"), refetch("r2"), refetch("r3")
+    assert through(budget, [r1, r2, r3]) == [r1, r2]
+    assert budget.stats.get_value("newswire/refetch/over_share") == 1
+    assert budget.stats.get_value("newswire/refetch/requests") == 2
+    a, b, c = article("a"), article("b"), article("c")
+    assert through(budget, [a, b, c]) == [a, b]  # the other half is the new articles'
+    hop = refetch("r1-moved", hop=True)
+    assert through(budget, [hop]) == [hop]  # a redirect's next hop is paid for already
+
+
+def test_refetches_at_the_start_spend_the_budget_too() -> None:
+    budget = budget_of(2)
+
+    async def start() -> AsyncIterator[Any]:
+        for obj in (Request(SITE + "rss.xml"), refetch("r1"), refetch("r2")):
+            yield obj
+
+    async def collect() -> list[Any]:
+        return [obj async for obj in budget.process_start(start())]
+
+    out = asyncio.run(collect())
+    assert [r.url for r in out] == [SITE + "rss.xml", SITE + "r1"]
+    assert through(budget, [article("a"), article("b")])[0].url == SITE + "a"

@@ -12,7 +12,7 @@ import pytest
 from crawler.sources import DEFAULT_TIMEOUT, load_sources, parse_sources, select_sources
 from newswire.errors import ConfigError
 from newswire.records import Limits
-from newswire.schedule import Schedule
+from newswire.schedule import DEFAULT_REFETCH, Schedule
 
 COMPLETE = r"""
 # Every key, on a local sample site.
@@ -102,6 +102,18 @@ def test_defaults() -> None:
     )
     assert dict(minimal.settings) == {}
     assert minimal.enabled is True
+    assert minimal.refetch == DEFAULT_REFETCH
+
+
+@pytest.mark.parametrize(
+    ("value", "delays"),
+    [
+        ("false", ()),
+        ('["30m", "2h", "2d"]', (timedelta(minutes=30), timedelta(hours=2), timedelta(days=2))),
+    ],
+)
+def test_refetch_delays(value: str, delays: tuple[timedelta, ...]) -> None:
+    assert parse_sources(_one(f"refetch = {value}"), "s.toml")["planet"].refetch == delays
 
 
 def test_interval_schedule_empty_feeds_and_disabled() -> None:
@@ -139,6 +151,34 @@ def _one(body: str, name: str = "planet") -> str:
 
 
 ERRORS = [
+    pytest.param(
+        _one('refetch = ["6h", "1h"]'),
+        "'refetch' in source 'planet' of sources.toml has '1h' after a longer delay: list them"
+        " ascending",
+        id="refetch-descending",
+    ),
+    pytest.param(
+        _one('refetch = ["1h", "soon"]'),
+        "'refetch' in source 'planet' of sources.toml has the bad duration 'soon': write a number",
+        id="refetch-bad-duration",
+    ),
+    pytest.param(
+        _one("refetch = []"),
+        "'refetch' in source 'planet' of sources.toml is empty",
+        id="refetch-empty",
+    ),
+    pytest.param(
+        _one("refetch = true"), "is true: list the delays, e.g. refetch = [", id="refetch-true"
+    ),
+    pytest.param(
+        _one('refetch = "1h"'), "is a string: write it like refetch = [", id="refetch-string"
+    ),
+    pytest.param(_one('refetch = ["0s"]'), "has the bad duration '0s'", id="refetch-zero"),
+    pytest.param(
+        _one("refetchs = false"),
+        "unknown key 'refetchs' in source 'planet' of sources.toml: did you mean 'refetch'?",
+        id="refetch-typo",
+    ),
     pytest.param("", "sources.toml defines no sources: add a [sources.NAME] table", id="empty"),
     pytest.param("[sources]\n", "sources.toml defines no sources", id="empty-table"),
     pytest.param(

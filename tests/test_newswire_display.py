@@ -26,7 +26,9 @@ def history(db: Any, tmp_path: Path) -> tuple[Path, int]:
         f'[sources.{OTHER}]\nhome = "{HOME}"\nschedule = "*/30 * * * *"\n'
     )
     done = runs.create_run(db, LONG, "manual", pid=1)
-    runs.finish_run(db, done, "succeeded", {"pages_fetched": 12, "articles_stored": 3}, None)
+    figures = {"pages_fetched": 12, "articles_stored": 3, "refetches": 7,
+               "refetch_not_modified": 5, "changed": 1, "removed": 1}  # fmt: skip
+    runs.finish_run(db, done, "succeeded", figures, None)
     cut = runs.create_run(db, OTHER, "schedule", pid=2)
     runs.finish_run(db, cut, "interrupted", {"pages_fetched": 1}, ERROR)
     runs.create_run(db, OTHER, "api", status="queued")
@@ -57,7 +59,8 @@ def assert_no_word_split(lines: list[str]) -> None:
                         "schedule: every 15m, jitter 30s", "schedule: */30 * * * *",
                         "status: succeeded", "status: queued"]),
         (("runs",), [f"source: {LONG}", f"source: {OTHER}", "status: succeeded",
-                     "status: interrupted", "status: queued", f"error: {ERROR}"]),
+                     "status: interrupted", "status: queued", f"error: {ERROR}",
+                     "refetched: 7 (5 not modified, 1 changed, 1 removed)"]),
         (("stats", "--format", "table"), ["latest runs", f"source: {LONG}", "status: queued",
                                           "status: succeeded"]),
     ],

@@ -9,11 +9,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from newswire.errors import ConfigError
 from newswire.schedule import (
+    DEFAULT_REFETCH,
     Schedule,
     ScheduleError,
     format_duration,
     parse_duration,
     parse_schedule,
+    refetch_due_at,
+    refetch_step,
 )
 
 ALL_DAYS = "sun,mon,tue,wed,thu,fri,sat"
@@ -179,3 +182,26 @@ def test_parse_duration_rejects(text: str) -> None:
 def test_format_duration_writes_what_parse_duration_reads(duration: timedelta, text: str) -> None:
     assert format_duration(duration) == text
     assert parse_duration(text) == duration
+
+
+# ---------------------------------------------------------------- refetch schedules
+
+_BASE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("after", "step", "due"),
+    [
+        (timedelta(0), 0, timedelta(hours=1)),
+        (timedelta(minutes=59), 0, timedelta(hours=1)),
+        (timedelta(hours=1), 1, timedelta(hours=6)),
+        (timedelta(days=2), 3, timedelta(days=3)),  # missed delays are skipped, not made up
+        (timedelta(days=7), 5, None),  # every delay spent: no more refetches
+        (timedelta(days=400), 5, None),
+    ],
+)
+def test_refetch_step_and_due_at(after: timedelta, step: int, due: timedelta | None) -> None:
+    assert refetch_step(_BASE, DEFAULT_REFETCH, _BASE + after) == step
+    expected = _BASE + due if due is not None else None
+    assert refetch_due_at(_BASE, DEFAULT_REFETCH, step) == expected
+    assert refetch_due_at(_BASE, (), 0) is None

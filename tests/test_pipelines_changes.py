@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newswire.records import ChangeKind, VersionContent
+from newswire.records import ChangeKind, Version, VersionContent
 from pipelines.changes import (
     DiffChunk,
     classify_change,
     diff_counts,
+    diff_versions,
     render_word_diff,
     word_diff,
 )
@@ -93,3 +94,29 @@ def test_render_word_diff_marks_changes_and_cuts_long_unchanged_runs() -> None:
     line = render_word_diff(word_diff(old, new), context=3)
     assert line == "... w17 w18 w19 [-w20-] {+W20+} w21 w22 w23 ... w37 w38 w39 {+tail+}"
     assert render_word_diff(word_diff("a b", "a b")) == ""
+
+
+def _version(number: int, kinds: list[str], **content: object) -> Version:
+    values = {
+        "title": BASE.title, "authors": BASE.authors, "credits": BASE.credits,
+        "published_at": BASE.published_at, "modified_at": None, "text": BASE.text, **content,
+    }  # fmt: skip
+    return Version(
+        **values, article_id=1, version=number, fetched_at=LATER, kinds=kinds, status=200,
+        words_added=0, words_removed=0, url=None, etag=None, last_modified=None, has_html=False,
+    )  # fmt: skip
+
+
+def test_diff_versions_diffs_each_version_against_the_one_before() -> None:
+    first = _version(1, ["first"])
+    headline = _version(2, ["headline"], title="Council passes budget")
+    edited = _version(3, ["text_edit"], title="Council passes budget", text=BASE.text + " More.")
+    removed = _version(4, ["removed"], title="Council passes budget", text=BASE.text + " More.")
+    diffs = diff_versions([first, headline, edited, removed])
+    assert [(d.title_diff, d.text_diff) for d in (diffs[0], diffs[3])] == [([], []), ([], [])]
+    assert render_word_diff(diffs[1].title_diff) == ("Council [-approves new-] {+passes+} budget")
+    assert diffs[1].text_diff == []
+    assert (diffs[2].title_diff, render_word_diff(diffs[2].text_diff)) == (
+        [], "... The budget grows by 3 percent. {+More.+}"
+    )  # fmt: skip
+    assert diff_versions([]) == []

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -58,6 +58,7 @@ TRUTH_KEYS = {
     "slow",
     "legacy_encoding",
     "text_start",
+    "honours_conditional",
 }
 NS = {
     "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
@@ -112,6 +113,8 @@ def test_truth_shape_and_traps(truth: dict, running: RunningSite) -> None:
         "not_articles",
         "disallowed",
         "bulk_articles",
+        "edits",
+        "revised_at",
     }
     assert truth["now"] == NOW.isoformat() and truth["bulk_articles"] == 0
     assert {o["base_url"] for o in truth["outlets"].values()} == set(running.urls.values())
@@ -477,6 +480,76 @@ def test_conditional_requests(running: RunningSite) -> None:
         earlier = format_datetime(NOW - timedelta(days=30), usegmt=True)
         assert fetch(base + path, headers={"If-Modified-Since": earlier})[0] == 200
         assert fetch(base + path, headers={"If-None-Match": '"other"'})[0] == 200
+
+
+def test_article_pages_answer_conditional_requests_but_some_ignore_them(
+    running: RunningSite, truth: dict
+) -> None:
+    regular = [a for a in truth["articles"] if not a["held_back"] and not a["retry_500"]]
+    honouring = next(a for a in regular if a["honours_conditional"])
+    ignoring = next(a for a in regular if not a["honours_conditional"])
+    for article, answer in ((honouring, 304), (ignoring, 200)):
+        status, headers, _ = fetch(article["url"])
+        etag, modified = headers["ETag"], headers["Last-Modified"]
+        assert status == 200 and etag and modified
+        assert parsedate_to_datetime(modified) == datetime.fromisoformat(
+            article["modified"] or article["published"]
+        )
+        assert fetch(article["url"], headers={"If-None-Match": etag})[0] == answer
+        assert fetch(article["url"], headers={"If-Modified-Since": modified})[0] == answer
+        assert fetch(article["url"], headers={"If-None-Match": '"other"'})[0] == 200
+
+
+def test_revise_applies_one_change_of_each_kind() -> None:
+    with start_site(build_site(now=NOW)) as server:
+        before = server.truth()
+        edits = {e["kind"]: e for e in before["edits"]}
+        assert set(edits) == {
+            "headline", "text_edit", "correction", "byline", "removed", "redirected"
+        }  # fmt: skip
+        assert before["revised_at"] is None
+        by_url = {a["url"]: a for a in before["articles"]}
+        assert all(not by_url[e["url"]]["held_back"] for e in edits.values())
+        pages = {kind: fetch(e["url"]) for kind, e in edits.items()}
+        base = server.urls["planet"]  # the first outlet: the one whose articles change
+        _, _, sitemap_before = fetch(base + "sitemap-articles.xml")
+        status, _, body = fetch(base + "__sample/revise", method="POST")
+        assert status == 200 and json.loads(body) == before["edits"]
+        after = server.truth()
+        assert after["revised_at"] is not None
+        revised_at = datetime.fromisoformat(after["revised_at"])
+        now = {a["url"]: a for a in after["articles"]}
+        headline = now[edits["headline"]["url"]]
+        assert headline["title"] == "Update: " + by_url[edits["headline"]["url"]]["title"]
+        assert datetime.fromisoformat(headline["modified"]) == revised_at
+        assert now[edits["byline"]["url"]]["authors"] == ["Morgan Ellery"]
+        text = fetch(edits["correction"]["url"])[2].decode()
+        assert "Correction: an earlier version of this article misstated" in text
+        grown = fetch(edits["text_edit"]["url"])[2]
+        assert len(grown) > len(pages["text_edit"][2]) and b"Witnesses described" in grown
+        assert edits["removed"]["url"] not in now and fetch(edits["removed"]["url"])[0] == 404
+        status, headers, _ = _no_redirect(edits["redirected"]["url"])
+        assert (
+            status == 301
+            and base.rstrip("/") + headers["Location"] == edits["redirected"]["target"]
+        )
+        _, _, sitemap = fetch(base + "sitemap-articles.xml")
+        assert sitemap != sitemap_before
+        assert edits["removed"]["url"].encode() not in sitemap
+        assert f"<lastmod>{headline['modified']}</lastmod>".encode() in sitemap
+        assert fetch(base + "__sample/revise", method="POST")[2] == b"[]"  # once only
+        assert server.revise() == []
+
+
+def _no_redirect(url: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    split = urlsplit(url)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=10)
+    try:
+        connection.request("GET", split.path)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 def test_requests_log(running: RunningSite) -> None:

@@ -1,4 +1,4 @@
-"""GET /articles (search and filter, paged by cursor) and GET /articles/{id}.
+"""GET /articles (search and filter, paged by cursor), GET /articles/{id} and its versions.
 
 Filters go through :func:`storage.search.parse_filters`, the parser `newswire search` uses,
 so both refuse the same values with the same message.
@@ -14,11 +14,14 @@ from newswire.api.deps import BIGINT, MAX_PAGE, READ, Conn, configured_sources, 
 from newswire.responses import (
     ArticleDetail,
     ArticlePage,
+    ArticleVersions,
     article_body,
     decode_cursor,
     encode_cursor,
     hit_body,
+    versions_body,
 )
+from pipelines.changes import diff_versions
 from storage.queries import article_copies, article_urls, get_article
 from storage.search import (
     MAX_QUERY_CHARS,
@@ -28,6 +31,7 @@ from storage.search import (
     parse_filters,
     search_articles,
 )
+from storage.versions import list_versions
 
 router = APIRouter(dependencies=READ)
 
@@ -89,3 +93,17 @@ def article(conn: Conn, article_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> Ar
     if found is None:
         raise HTTPException(404, f"article {article_id} does not exist")
     return article_body(found, article_urls(conn, found.id), article_copies(conn, found))
+
+
+@router.get(
+    "/articles/{article_id}/versions",
+    response_model=ArticleVersions,
+    responses=error_responses(401, 403, 404, 422, 503),
+)
+def versions(conn: Conn, article_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> ArticleVersions:
+    """Every version of one article, oldest first, with the kinds of change and word diffs of
+    its title and text against the version before."""
+    found = get_article(conn, article_id)
+    if found is None:
+        raise HTTPException(404, f"article {article_id} does not exist")
+    return versions_body(found, diff_versions(list_versions(conn, article_id)))

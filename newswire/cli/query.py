@@ -1,4 +1,4 @@
-"""`newswire search`, `show`, `export` and `stats`: reading the corpus.
+"""`newswire search`, `show` (with `--versions`), `export` and `stats`: reading the corpus.
 
 Filters are parsed by :func:`storage.search.parse_filters`, the same parser the HTTP API
 uses; the record modules (pydantic, pyarrow) load only in the command that prints them.
@@ -19,13 +19,15 @@ import psycopg
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.progress import Progress as Bar
+from rich.text import Text
 
 from crawler.sources import load_sources
 from crawler.urls import canonicalize_url, is_http_url
 from newswire.cli.output import console, errors, machine_format
 from newswire.config import Config
-from newswire.display import render, runs_table
+from newswire.display import format_when, render, runs_table
 from newswire.errors import ConfigError, NewswireError
+from newswire.records import ArticleRow, Version
 from storage.connection import connect, ready_database
 from storage.queries import (
     article_copies,
@@ -45,6 +47,7 @@ from storage.search import (
     search_articles,
 )
 from storage.stories import count_stories
+from storage.versions import list_versions, version_counts
 
 _MACHINE_FORMATS = ("json", "jsonl", "csv")
 
@@ -114,8 +117,12 @@ def _article_ref(text: str) -> int | tuple[str, ...]:
 @click.command()
 @click.argument("article")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]))
+@click.option(
+    "--versions", "with_versions", is_flag=True,
+    help="Its versions instead: time, kind of change, word diffs of title and text.",
+)  # fmt: skip
 @click.pass_obj
-def show(config: Config, article: str, fmt: str | None) -> None:
+def show(config: Config, article: str, fmt: str | None, with_versions: bool) -> None:
     """One article (by id or by any URL that leads to it) with all its fields."""
     from newswire.results import article_record, article_view, write_records
 
@@ -126,11 +133,28 @@ def show(config: Config, article: str, fmt: str | None) -> None:
             raise NewswireError(f"article {ref} does not exist: see `newswire search`")
         if found is None:
             raise NewswireError(f"no stored article is reached by {article}")
+        if with_versions:
+            _show_versions(found, list_versions(conn, found.id), fmt)
+            return
         urls, copies = article_urls(conn, found.id), article_copies(conn, found)
     if machine_format(fmt, "text") == "text":
         render(console, article_view(found, urls, copies))
     else:
         write_records([article_record(found, urls, copies)], "json", sys.stdout)
+
+
+def _show_versions(article: ArticleRow, versions: list[Version], fmt: str | None) -> None:
+    from newswire.responses import versions_body
+    from newswire.results import versions_view
+    from pipelines.changes import diff_versions
+
+    diffs = diff_versions(versions)
+    if machine_format(fmt, "text") == "text":
+        gone = f", removed {format_when(article.removed_at)}" if article.removed_at else ""
+        render(console, Text(f"article {article.id}: {article.title}{gone}"), versions_view(diffs))
+    else:
+        json.dump(versions_body(article, diffs).model_dump(mode="json"), sys.stdout, indent=2)
+        sys.stdout.write("\n")
 
 
 @click.command("export")
@@ -139,9 +163,21 @@ def show(config: Config, article: str, fmt: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]),
               help="Default: from the output's suffix.")  # fmt: skip
 @click.option("-o", "--output", required=True, help="The file to write, or - for stdout.")
+@click.option(
+    "--versions", "with_versions", is_flag=True,
+    help="One row per version of each article (its text, title, byline, dates, change kinds).",
+)  # fmt: skip
 @click.pass_obj
-def export(config: Config, query: str | None, fmt: str | None, output: str, **given: Any) -> None:
-    """Export articles to JSON Lines, CSV or Parquet, streamed (any corpus size)."""
+def export(
+    config: Config,
+    query: str | None,
+    fmt: str | None,
+    output: str,
+    with_versions: bool,
+    **given: Any,
+) -> None:
+    """Export articles (or every version of them) to JSON Lines, CSV or Parquet, streamed
+    (any corpus size)."""
     from newswire.export import ExportRequest, choose_format, export_articles
 
     target = None if output == "-" else Path(output)
@@ -149,17 +185,18 @@ def export(config: Config, query: str | None, fmt: str | None, output: str, **gi
     text = clean_query(query) if query is not None else None
     with connect(ready_database(config)) as conn:
         filters = _filters(config, conn, given)
-        total = count_matching(conn, text, filters)
+        total = None if with_versions else count_matching(conn, text, filters)
         columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Bar(*columns, console=errors, transient=True) as bar:
             task = bar.add_task(f"exporting to {output}", total=total)
-            request = ExportRequest(fmt, target, text, filters)
+            request = ExportRequest(fmt, target, text, filters, versions=with_versions)
             try:
                 written = export_articles(conn, request, lambda n: bar.advance(task, n))
             except BrokenPipeError:  # `newswire export -o - | head`: the reader has enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 sys.exit(1)
-    errors.print(f"exported {written} articles to {output} ({fmt})", soft_wrap=True)
+    what = "versions of articles" if with_versions else "articles"
+    errors.print(f"exported {written} {what} to {output} ({fmt})", soft_wrap=True)
 
 
 @click.command()
@@ -167,9 +204,10 @@ def export(config: Config, query: str | None, fmt: str | None, output: str, **gi
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]))
 @click.pass_obj
 def stats(config: Config, days: int, fmt: str | None) -> None:
-    """Stories against articles, articles per source and day, languages, duplicates and the
-    latest runs."""
+    """Stories against articles, articles per source and day, languages, changed and removed
+    articles per source, duplicates and the latest runs."""
     from newswire.results import (
+        changes_table,
         languages_table,
         per_day_table,
         stats_record,
@@ -183,6 +221,7 @@ def stats(config: Config, days: int, fmt: str | None) -> None:
         languages = language_counts(conn)
         last_runs = list_runs(conn, limit=10)
         story_counts = count_stories(conn)
+        changes = version_counts(conn)
     if machine_format(fmt, "table") == "table":
         render(
             console,
@@ -190,11 +229,12 @@ def stats(config: Config, days: int, fmt: str | None) -> None:
             totals_table(summaries),
             per_day_table(per_day, list(summaries)),
             languages_table(languages),
+            changes_table(changes),
             runs_table(last_runs, title="latest runs"),
         )
     else:
         json.dump(
-            stats_record(summaries, per_day, languages, last_runs, story_counts),
+            stats_record(summaries, per_day, languages, last_runs, story_counts, changes),
             sys.stdout,
             indent=2,
         )
