@@ -307,7 +307,8 @@ class RunStatsExtension:
 
     def _judge_health(self, conn: psycopg.Connection[Any], source: str) -> None:
         """Record a change of the source's state that this run made (failing, recovered), for
-        the webhook's sender to post: two small queries, no HTTP, so the crawl never waits."""
+        the webhook's sender to post: one small query and the compare, no HTTP, so the crawl
+        never waits."""
         try:
             judge_sources(conn, self.health, [source])
         except psycopg.Error as exc:  # the run is recorded; the next sweep judges the source

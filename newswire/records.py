@@ -344,12 +344,12 @@ class SourceHealth:
     last_success_at: datetime | None  # when its latest successful run finished
     last_article_at: datetime | None  # when its latest new article was stored
     articles_per_day: list[int]  # new articles stored per UTC day, oldest first, today last
-    failures_in_row: int  # failed runs since its latest successful one (completed runs only)
+    failures_in_row: int  # failed runs since its latest successful one
     median_run_seconds: float | None  # of its latest 20 completed runs
     not_modified_share: float | None  # 304 responses / responses, latest 20 runs; None: unknown
     usual_gap_seconds: float | None  # the median gap between its new articles; None: unknown
     silent_after_seconds: float  # silent once its latest new article is older than this
-    runs: int  # completed runs (succeeded or failed) among its latest 100
+    runs: int  # completed runs (succeeded or failed) among its latest 20
 
 
 @dataclass(frozen=True)
