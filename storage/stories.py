@@ -19,6 +19,7 @@ the order their edges are found).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -33,6 +34,21 @@ BAND_ROWS = 6  # 21 bands of a 128-value signature (126 used): a pair with Jacca
 LINK_CONTAINMENT = 0.9  # estimated share of the smaller text's shingles in the larger: the test
 # bed's copies keep > 0.92; different stories from one template reach 0.81 (bench/dedup_bench)
 
+
+@dataclass(frozen=True)
+class LookupBounds:
+    """How much of the band index one article's lookup may read, so its cost stays flat as the
+    corpus grows (bench/dedup_bench.py measures both). A copy shares most of its bands with
+    the story's members (the test bed's at least 7 of 21), a different story of one template
+    one or two, so the candidates sharing the most bands are the copies."""
+
+    postings: int = 100  # rows read per band key: a key shared by more is boilerplate (or one
+    # big story, linked into through any of its members)
+    verified: int = 20  # candidates verified on their signatures per article
+
+
+BOUNDS = LookupBounds()
+
 # The band keys of some articles' signatures (%s: their ids).
 _INSERT_BANDS = f"""
 INSERT INTO article_bands (band, hash, article_id)
@@ -44,16 +60,27 @@ FROM article_signatures s
 CROSS JOIN LATERAL generate_series(0, cardinality(s.signature) / {BAND_ROWS} - 1) AS g(band)
 WHERE s.article_id = ANY(%s)
 """
-# Verified links of some articles (%s: their ids) to any other article sharing a band key.
+# Verified links of some articles (%(ids)s) to others sharing a band key. Bounded whatever the
+# corpus: each key's postings are read %(postings)s at most (a key shared by more is boilerplate
+# or one big story, which one member links into), and of an article's candidates only the
+# %(verified)s sharing the most bands are verified on their signatures.
 _LINKS = """
-WITH candidates AS (
-    SELECT DISTINCT n.article_id AS a, o.article_id AS b
-    FROM article_bands n JOIN article_bands o ON o.band = n.band AND o.hash = n.hash
-    WHERE n.article_id = ANY(%(ids)s) AND o.article_id <> n.article_id)
-SELECT c.a, c.b FROM candidates c
-JOIN article_signatures sa ON sa.article_id = c.a
-JOIN article_signatures sb ON sb.article_id = c.b
-WHERE newswire_containment(newswire_jaccard(sa.signature, sb.signature), sa.shingles, sb.shingles)
+WITH probe AS (SELECT article_id, band, hash FROM article_bands WHERE article_id = ANY(%(ids)s)),
+hits AS (
+    SELECT p.article_id AS a, o.article_id AS b, count(*) AS shared
+    FROM probe p CROSS JOIN LATERAL (
+        SELECT article_id FROM article_bands o
+        WHERE o.band = p.band AND o.hash = p.hash AND o.article_id <> p.article_id
+        LIMIT %(postings)s) o
+    GROUP BY 1, 2),
+ranked AS (
+    SELECT a, b, row_number() OVER (PARTITION BY a ORDER BY shared DESC, b DESC) AS rank
+    FROM hits)
+SELECT r.a, r.b FROM ranked r
+JOIN article_signatures sa ON sa.article_id = r.a
+JOIN article_signatures sb ON sb.article_id = r.b
+WHERE r.rank <= %(verified)s
+  AND newswire_containment(newswire_jaccard(sa.signature, sb.signature), sa.shingles, sb.shingles)
       >= %(threshold)s
 UNION
 SELECT id, duplicate_of FROM articles WHERE id = ANY(%(ids)s) AND duplicate_of IS NOT NULL
@@ -95,6 +122,15 @@ def _groups(nodes: Iterable[int], links: Iterable[tuple[int, int]]) -> dict[int,
     return {node: find(node) for node in parent}
 
 
+def find_links(
+    conn: psycopg.Connection[Any], article_ids: Sequence[int], bounds: LookupBounds = BOUNDS
+) -> list[tuple[int, int]]:
+    """The verified near-copy links and exact-copy links of these (signed) articles, each an
+    (article, other) pair, found within ``bounds``."""
+    params = {"ids": list(article_ids), "threshold": LINK_CONTAINMENT, **vars(bounds)}
+    return [(int(a), int(b)) for a, b in conn.execute(_LINKS, params)]
+
+
 def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> int:
     """Link these (signed) articles into the stories of their near-copies; returns how many
     articles changed story. Callers hold the store lock, so two assignments never interleave."""
@@ -102,7 +138,7 @@ def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) ->
     if not ids:
         return 0
     conn.execute("UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL", [ids])
-    links = conn.execute(_LINKS, {"ids": ids, "threshold": LINK_CONTAINMENT}).fetchall()
+    links = find_links(conn, ids)
     linked = sorted({article for link in links for article in link} | set(ids))
     stories = dict(
         conn.execute(
