@@ -22,7 +22,13 @@ from psycopg.rows import class_row
 from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
-from storage.stories import STORE_LOCK, assign_stories, index_signatures
+from storage.stories import (
+    STORE_LOCK,
+    assign_stories,
+    index_signatures,
+    match_same_page,
+    prefer_plain_urls,
+)
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,7 @@ def store_articles(
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
         conn.execute(_MATCH_STORED)
         conn.execute(_MATCH_EARLIER)
+        match_same_page(conn)  # ?p=2 of a stored article, its text a near-copy: that article
         conn.execute(_INSERT_ORIGINALS, [run_id])
         conn.execute(_MATCH_URL)
         conn.execute(_MATCH_SAME_SOURCE)
@@ -266,6 +273,7 @@ def store_articles(
                 f"run {run_id}: could not place {len(missing)} articles (first {missing[0]}); "
                 "another writer changed them meanwhile: run the crawl again"
             )
+        prefer_plain_urls(conn)
         conn.execute(_INSERT_URLS)
         conn.execute(_INSERT_HTML)
         new_ids = [int(i) for outcome, i in placed if outcome in ("stored", "duplicate")]

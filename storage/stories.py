@@ -87,6 +87,44 @@ SELECT id, duplicate_of FROM articles WHERE id = ANY(%(ids)s) AND duplicate_of I
 UNION
 SELECT id, duplicate_of FROM articles WHERE duplicate_of = ANY(%(ids)s)
 """
+# Near-copy, by the signatures of two rows (sa, sb: their aliases; %(threshold)s).
+_NEAR = """newswire_containment(newswire_jaccard({a}.signature, {b}.signature),
+    {a}.shingles::int4, {b}.shingles::int4) >= %(threshold)s AND cardinality({a}.signature) > 0"""
+# Same-page aliases, run by the store on its staging table before it inserts: a staged row of
+# a page its source already has under another query (split_part drops the query), whose text
+# is a near-copy of that article's, is that article; the stored URLs of one page verified are
+# %(verified)s at most (a site whose every article is index.php?p=N has thousands).
+_MATCH_SAME_PAGE = f"""
+UPDATE _store_batch b SET outcome = 'known', article_id = m.article_id
+FROM (SELECT DISTINCT ON (b.ord) b.ord, o.id AS article_id
+      FROM _store_batch b
+      CROSS JOIN LATERAL (
+          SELECT DISTINCT u.article_id FROM article_urls u
+          WHERE split_part(u.url, '?', 1) = split_part(b.url, '?', 1)
+          LIMIT %(verified)s) u
+      JOIN articles o ON o.id = u.article_id AND o.source = b.source
+      JOIN article_signatures s ON s.article_id = o.id
+      WHERE b.outcome IS NULL AND {_NEAR.format(a="b", b="s")}
+      ORDER BY b.ord, o.id) m
+WHERE b.ord = m.ord
+"""
+# ... and a staged row that is such a variant of an earlier row of its batch is known through it.
+_MATCH_SAME_PAGE_EARLIER = f"""
+UPDATE _store_batch b SET outcome = 'known', via = m.via
+FROM (SELECT DISTINCT ON (l.ord) l.ord, e.ord AS via
+      FROM _store_batch l JOIN _store_batch e ON e.ord < l.ord AND e.source = l.source
+           AND split_part(e.url, '?', 1) = split_part(l.url, '?', 1)
+      WHERE l.outcome IS NULL AND {_NEAR.format(a="l", b="e")}
+      ORDER BY l.ord, e.ord) m
+WHERE b.ord = m.ord
+"""
+# An article first stored under a variant (?p=2) takes the page's plain URL when a batch brings
+# it: the article's URL does not depend on which of its URLs was crawled first.
+_PREFER_PLAIN_URL = """
+UPDATE articles a SET url = b.url FROM _store_batch b
+WHERE b.outcome = 'known' AND a.id = b.article_id AND a.source = b.source
+  AND strpos(b.url, '?') = 0 AND strpos(a.url, '?') > 0 AND split_part(a.url, '?', 1) = b.url
+"""
 # Each group (node: an article id or a story id, grp: its group) gets one original: every
 # member of the group's stories then points at it.
 _MERGE = """
@@ -148,6 +186,20 @@ def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) ->
     groups = _groups(stories.values(), ((stories[a], stories[b]) for a, b in links))
     nodes = sorted(groups)
     return conn.execute(_MERGE, [nodes, [groups[node] for node in nodes]]).rowcount
+
+
+def match_same_page(conn: psycopg.Connection[Any], bounds: LookupBounds = BOUNDS) -> None:
+    """Mark the store's staged rows that are another query of a page their source has, with a
+    near-copy of its text, as known: another URL of that article (the caller holds the store
+    lock, before inserting, and resolves ``via`` rows after)."""
+    params = {"threshold": LINK_CONTAINMENT, "verified": bounds.verified}
+    conn.execute(_MATCH_SAME_PAGE, params)
+    conn.execute(_MATCH_SAME_PAGE_EARLIER, params)
+
+
+def prefer_plain_urls(conn: psycopg.Connection[Any]) -> None:
+    """Give articles stored under a query variant their page's plain URL once it is staged."""
+    conn.execute(_PREFER_PLAIN_URL)
 
 
 def index_signatures(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,14 @@ import psycopg
 import pytest
 
 from newswire.records import Article
-from newswire.samplesite.syndication import Copy, traps, wire_copies
+from newswire.samplesite.syndication import (
+    COMMENT_PAGES,
+    COMMENTED_KEY,
+    Copy,
+    discussion_line,
+    traps,
+    wire_copies,
+)
 from pipelines.dedup import fingerprint_text, sign_text
 from storage import queries, stories
 from storage.connection import connect
@@ -158,3 +166,65 @@ def test_groups_are_connected_components(
     links: list[tuple[int, int]], groups: dict[int, int]
 ) -> None:
     assert stories._groups([1, 2], links) == groups
+
+
+# ---------------------------------------------------------------- same-page aliases
+
+COLUMN = next(p for p in PAGES if p.key == COMMENTED_KEY)
+PLAIN = "http://127.0.0.1:8000/planet/notebook/"
+
+
+def comment_page(page: int, url: str = PLAIN, source: str = "planet") -> Article:
+    """The commented column as its comment page ``page`` serves it: the discussion line's
+    comment count and page number differ from every other page's."""
+    text = replace(COLUMN, paragraphs=(*COLUMN.paragraphs, discussion_line(page)))
+    url = url if page == 1 else f"{url}?p={page}"
+    return replace(make_article(text, 0), source=source, url=url, urls=[url], published_at=NOW)
+
+
+def leads(conn: Conn) -> dict[str, str]:
+    """Each stored URL and the URL of the article it leads to."""
+    rows = conn.execute(
+        "SELECT u.url, a.url FROM article_urls u JOIN articles a ON a.id = u.article_id"
+    ).fetchall()
+    return dict(rows)
+
+
+VARIANTS = [comment_page(n) for n in (1, *COMMENT_PAGES)]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [[0, 1, 2, 3], [1, 2, 3, 0], [3, 0, 2, 1]],
+    ids=["plain first", "plain last", "mixed"],
+)
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_comment_pages_are_one_article_with_every_url(
+    db: Conn, order: list[int], batch_size: int
+) -> None:
+    articles = [VARIANTS[i] for i in order]
+    assert len({a.text_hash for a in articles}) == 4, "each page's text differs a little"
+    for start in range(0, len(articles), batch_size):
+        store_articles(db, None, articles[start : start + batch_size])
+    assert leads(db) == {a.url: PLAIN for a in VARIANTS}
+    assert stories.count_stories(db) == (1, 1)
+
+
+def test_another_query_with_another_text_is_another_article(db: Conn) -> None:
+    other = make_article(next(p for p in PAGES if p.key == "column-1"), 0)
+    post = replace(other, source="planet", url=f"{PLAIN}?p=9", urls=[f"{PLAIN}?p=9"])
+    store_articles(db, None, [VARIANTS[0], post])  # index.php?p=N: one page, many articles
+    assert leads(db) == {PLAIN: PLAIN, post.url: post.url}
+
+
+def test_a_near_copy_on_another_source_is_a_copy_not_an_alias(db: Conn) -> None:
+    elsewhere = comment_page(2, "http://127.0.0.1:8001/meridian/notebook/", "meridian")
+    store_articles(db, None, [VARIANTS[0], elsewhere])
+    assert set(leads(db)) == {PLAIN, elsewhere.url}
+    assert story_originals(db) == {PLAIN: PLAIN, elsewhere.url: PLAIN}
+
+
+def test_unsigned_variants_stay_apart(db: Conn) -> None:
+    unsigned = [replace(a, signature=[], shingles=0) for a in VARIANTS[:2]]
+    store_articles(db, None, unsigned)  # NEWSWIRE_DEDUP_NEAR off: exact texts only
+    assert leads(db) == {a.url: a.url for a in unsigned}
