@@ -242,6 +242,7 @@ def store_articles(
         return StoreResult(0, 0, 0, [], [])
     rows = [_staging_row(i, article) for i, article in enumerate(articles)]
     with conn.transaction():
+        conn.execute("SET LOCAL jit = off")  # short statements: JIT compiling costs more (stories)
         conn.execute(_STAGING)
         conn.execute("DELETE FROM _store_batch")  # a caller's outer transaction may hold rows
         with conn.cursor() as cur, cur.copy(_STAGING_COPY) as copy:

@@ -182,7 +182,7 @@ def comment_page(page: int, url: str = PLAIN, source: str = "planet") -> Article
     return replace(make_article(text, 0), source=source, url=url, urls=[url], published_at=NOW)
 
 
-def leads(conn: Conn) -> dict[str, str]:
+def url_leads(conn: Conn) -> dict[str, str]:
     """Each stored URL and the URL of the article it leads to."""
     rows = conn.execute(
         "SELECT u.url, a.url FROM article_urls u JOIN articles a ON a.id = u.article_id"
@@ -206,7 +206,7 @@ def test_comment_pages_are_one_article_with_every_url(
     assert len({a.text_hash for a in articles}) == 4, "each page's text differs a little"
     for start in range(0, len(articles), batch_size):
         store_articles(db, None, articles[start : start + batch_size])
-    assert leads(db) == {a.url: PLAIN for a in VARIANTS}
+    assert url_leads(db) == {a.url: PLAIN for a in VARIANTS}
     assert stories.count_stories(db) == (1, 1)
 
 
@@ -214,17 +214,17 @@ def test_another_query_with_another_text_is_another_article(db: Conn) -> None:
     other = make_article(next(p for p in PAGES if p.key == "column-1"), 0)
     post = replace(other, source="planet", url=f"{PLAIN}?p=9", urls=[f"{PLAIN}?p=9"])
     store_articles(db, None, [VARIANTS[0], post])  # index.php?p=N: one page, many articles
-    assert leads(db) == {PLAIN: PLAIN, post.url: post.url}
+    assert url_leads(db) == {PLAIN: PLAIN, post.url: post.url}
 
 
 def test_a_near_copy_on_another_source_is_a_copy_not_an_alias(db: Conn) -> None:
     elsewhere = comment_page(2, "http://127.0.0.1:8001/meridian/notebook/", "meridian")
     store_articles(db, None, [VARIANTS[0], elsewhere])
-    assert set(leads(db)) == {PLAIN, elsewhere.url}
+    assert set(url_leads(db)) == {PLAIN, elsewhere.url}
     assert story_originals(db) == {PLAIN: PLAIN, elsewhere.url: PLAIN}
 
 
 def test_unsigned_variants_stay_apart(db: Conn) -> None:
     unsigned = [replace(a, signature=[], shingles=0) for a in VARIANTS[:2]]
     store_articles(db, None, unsigned)  # NEWSWIRE_DEDUP_NEAR off: exact texts only
-    assert leads(db) == {a.url: a.url for a in unsigned}
+    assert url_leads(db) == {a.url: a.url for a in unsigned}
