@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -110,9 +111,18 @@ def test_an_earlier_copy_becomes_the_original_of_a_stored_story(db: Conn) -> Non
     assert set(story_originals(db).values()) == {ARTICLES[0].url}
 
 
-def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db: Conn) -> None:
+def story_halves() -> tuple[list[Article], list[Article]]:
+    """The wire story's copies in two halves, its exact copies with the original: the second
+    half holds near copies only, which no unique index makes wait for the first half."""
     copies = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story]
-    halves = [copies[0::2], copies[1::2]]
+    exact = [a for a in copies if a.text_hash == ARTICLES[0].text_hash]
+    near = [a for a in copies if a not in exact]
+    assert len(exact) == 3 and len(near) == 6
+    return exact + near[0::2], near[1::2]
+
+
+def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db: Conn) -> None:
+    halves = list(story_halves())
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 
@@ -129,6 +139,42 @@ def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert errors == []
+    assert set(story_originals(db).values()) == {ARTICLES[0].url}
+
+
+def waiting_on_a_lock(conn: Conn) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
+def test_a_store_waiting_for_another_links_into_its_uncommitted_story(
+    database_url: str, db: Conn
+) -> None:
+    # The interleaving the barrier above may miss: the second store starts while the first
+    # has written its copies but not committed; it must wait for them, not miss them.
+    first_half, second_half = story_halves()
+    errors: list[Exception] = []
+
+    def second() -> None:
+        try:
+            with connect(database_url) as conn:
+                store_articles(conn, None, second_half)
+        except psycopg.Error as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    with connect(database_url) as first, first.transaction():
+        store_articles(first, None, first_half)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not waiting_on_a_lock(db) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert waiting_on_a_lock(db), "the second store should wait for the first's lock"
+    thread.join(timeout=60)
     assert errors == []
     assert set(story_originals(db).values()) == {ARTICLES[0].url}
 
