@@ -275,16 +275,9 @@ def _comments(article: Article, count: int, page: int = 1) -> str:
         for user, text, hours in comment_lines(key, article.language, count)
     )
     title = _COMMENTS[article.language]
-    pager = ""
-    if article.comment_pages:  # WordPress-style comment pages, all of them the article
-        pager = " ".join(
-            f'<a href="?p={n}#comments">{n}</a>' if n != page else f"<span>{n}</span>"
-            for n in range(1, syndication.COMMENT_PAGE_COUNT + 1)
-        )
-        pager = f'<nav class="comment-pages">{pager}</nav>'
     return (
         f'<section class="comments" id="comments"><h2>{title} ({count})</h2>'
-        f"<ol>{items}</ol>{pager}</section>"
+        f"<ol>{items}</ol></section>"
     )
 
 
