@@ -64,6 +64,10 @@ WHERE s.article_id = ANY(%s)
 # times a posting list), which crossed jit_above_cost: 275 ms of JIT compilation for a 150 ms
 # lookup of 100 articles at 50,000. They are short statements, compiled for nothing.
 _NO_JIT = "SET LOCAL jit = off"
+# Nor are they prepared (prepare=False): after five runs psycopg prepares a statement and
+# PostgreSQL may switch to a generic plan, blind to the ids and limits; the same-page match's
+# went from 1 ms to 500 ms a batch at 30,000 articles.
+_OWN_STORY = "UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL"
 # Verified links of some articles (%(ids)s) to others sharing a band key. Bounded whatever the
 # corpus: each key's postings are read %(postings)s at most (a key shared by more is boilerplate
 # or one big story, which one member links into), and of an article's candidates only the
@@ -172,7 +176,7 @@ def find_links(
     params = {"ids": list(article_ids), "threshold": LINK_CONTAINMENT, **vars(bounds)}
     with conn.transaction():
         conn.execute(_NO_JIT)
-        return [(int(a), int(b)) for a, b in conn.execute(_LINKS, params)]
+        return [(int(a), int(b)) for a, b in conn.execute(_LINKS, params, prepare=False)]
 
 
 def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> int:
@@ -181,7 +185,7 @@ def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) ->
     ids = sorted(set(article_ids))
     if not ids:
         return 0
-    conn.execute("UPDATE articles SET story_id = id WHERE id = ANY(%s) AND story_id IS NULL", [ids])
+    conn.execute(_OWN_STORY, [ids], prepare=False)
     links = find_links(conn, ids)
     linked = sorted({article for link in links for article in link} | set(ids))
     stories = dict(
@@ -191,7 +195,7 @@ def assign_stories(conn: psycopg.Connection[Any], article_ids: Sequence[int]) ->
     )
     groups = _groups(stories.values(), ((stories[a], stories[b]) for a, b in links))
     nodes = sorted(groups)
-    return conn.execute(_MERGE, [nodes, [groups[node] for node in nodes]]).rowcount
+    return conn.execute(_MERGE, [nodes, [groups[n] for n in nodes]], prepare=False).rowcount
 
 
 def match_same_page(conn: psycopg.Connection[Any], bounds: LookupBounds = BOUNDS) -> None:
@@ -199,8 +203,8 @@ def match_same_page(conn: psycopg.Connection[Any], bounds: LookupBounds = BOUNDS
     near-copy of its text, as known: another URL of that article (the caller holds the store
     lock, before inserting, and resolves ``via`` rows after)."""
     params = {"threshold": LINK_CONTAINMENT, "verified": bounds.verified}
-    conn.execute(_MATCH_SAME_PAGE, params)
-    conn.execute(_MATCH_SAME_PAGE_EARLIER, params)
+    conn.execute(_MATCH_SAME_PAGE, params, prepare=False)
+    conn.execute(_MATCH_SAME_PAGE_EARLIER, params, prepare=False)
 
 
 def prefer_plain_urls(conn: psycopg.Connection[Any]) -> None:
@@ -211,7 +215,7 @@ def prefer_plain_urls(conn: psycopg.Connection[Any]) -> None:
 def index_signatures(conn: psycopg.Connection[Any], article_ids: Sequence[int]) -> None:
     """Write the LSH band keys of these articles' stored signatures."""
     if article_ids:
-        conn.execute(_INSERT_BANDS, [list(article_ids)])
+        conn.execute(_INSERT_BANDS, [list(article_ids)], prepare=False)
 
 
 def count_stories(conn: psycopg.Connection[Any]) -> tuple[int, int]:
