@@ -274,3 +274,16 @@ def test_unsigned_variants_stay_apart(db: Conn) -> None:
     unsigned = [replace(a, signature=[], shingles=0) for a in VARIANTS[:2]]
     store_articles(db, None, unsigned)  # NEWSWIRE_DEDUP_NEAR off: exact texts only
     assert url_leads(db) == {a.url: a.url for a in unsigned}
+
+
+def test_the_lookup_reads_and_verifies_within_its_bounds(db: Conn) -> None:
+    copies = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story]
+    ids = store_articles(db, None, copies).article_ids
+
+    def linked_from_wire(bounds: stories.LookupBounds) -> set[int]:
+        return {b for a, b in stories.find_links(db, [ids[0]], bounds) if a == ids[0]}
+
+    assert linked_from_wire(stories.BOUNDS) == set(ids[1:])  # every copy, from the wire's side
+    assert len(linked_from_wire(stories.LookupBounds(verified=2))) == 2
+    one_posting = linked_from_wire(stories.LookupBounds(postings=1))
+    assert one_posting and len(one_posting) < len(ids) - 1
