@@ -11,9 +11,13 @@ id, so the original does not depend on which copy was stored first).
 
 The index lives in PostgreSQL, not in one process's memory, so every crawl process sees every
 other's articles, and the store's advisory lock orders the assignments: a new article is
-checked against the whole corpus in one indexed statement per batch, and the result is the
-same whatever order the copies arrive in (links are symmetric; components do not depend on
-the order their edges are found).
+checked against the whole corpus in one indexed statement per batch, reading and verifying no
+more than ``LookupBounds`` allows, so its cost does not grow with the corpus; and the result
+is the same whatever order the copies arrive in (links are symmetric; components do not
+depend on the order their edges are found).
+
+The store also asks here whether a page is another query of one its source already has
+(``?p=2``, a comment page) with a near-copy text: then it is another URL of that article.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ SELECT id, duplicate_of FROM articles WHERE id = ANY(%(ids)s) AND duplicate_of I
 UNION
 SELECT id, duplicate_of FROM articles WHERE duplicate_of = ANY(%(ids)s)
 """
-# Near-copy, by the signatures of two rows (sa, sb: their aliases; %(threshold)s).
+# Near-copy, by the signatures of two rows ({a}, {b}: their aliases; %(threshold)s).
 _NEAR = """newswire_containment(newswire_jaccard({a}.signature, {b}.signature),
     {a}.shingles::int4, {b}.shingles::int4) >= %(threshold)s AND cardinality({a}.signature) > 0"""
 # Same-page aliases, run by the store on its staging table before it inserts: a staged row of
