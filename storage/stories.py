@@ -111,8 +111,8 @@ UPDATE _store_batch b SET outcome = 'known', article_id = m.article_id
 FROM (SELECT DISTINCT ON (b.ord) b.ord, o.id AS article_id
       FROM _store_batch b
       CROSS JOIN LATERAL (
-          SELECT DISTINCT u.article_id FROM article_urls u
-          WHERE split_part(u.url, '?', 1) = split_part(b.url, '?', 1)
+          SELECT u.article_id FROM article_urls u  -- no DISTINCT: the planner then walked
+          WHERE split_part(u.url, '?', 1) = split_part(b.url, '?', 1)  -- another index, 12 ms
           LIMIT %(verified)s) u
       JOIN articles o ON o.id = u.article_id AND o.source = b.source
       JOIN article_signatures s ON s.article_id = o.id
