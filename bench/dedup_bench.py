@@ -141,10 +141,10 @@ def cost(server_url: str, size: int, truth: Truth) -> tuple[str, str]:
             chunk = generated(min(5_000, size - start), start)
             for b in range(0, len(chunk), BATCH):
                 store_articles(conn, None, chunk[b : b + BATCH])
-        # Statistics, as autovacuum gives a database that has been running: on a shared server
-        # it lags a fill of hundreds of articles a second, and with none the planner's
-        # defaults (0.5% a value) pick sequential scans of articles: 0.6 s a batch at 85,000.
-        conn.execute("ANALYZE")
+            # Statistics, as autovacuum keeps them in a database that has been running: on a
+            # shared server it lags a fill of hundreds of articles a second, and with none the
+            # planner's defaults pick sequential scans of articles (0.6 s a batch at 85,000).
+            conn.execute("ANALYZE")
         began = time.perf_counter()
         probe = generated(PROBE, size)
         sign_ms = (time.perf_counter() - began) * 1000 / PROBE
