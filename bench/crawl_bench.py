@@ -214,6 +214,40 @@ def crawl_command(sources: Path, max_pages: int, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+def exact_only(sources_toml: str) -> str:
+    """The sources file with near-dup detection switched off for every source (a Scrapy
+    setting in each source's ``settings`` table): stories of exact copies only."""
+    import tomllib
+
+    names = tomllib.loads(sources_toml)["sources"]
+    tables = [f"[sources.{name}.settings]\nNEWSWIRE_DEDUP_NEAR = false\n" for name in names]
+    return "\n".join([sources_toml, *tables])
+
+
+def near_dup_pairs(
+    label: str, first: CrawlFigures, site: Site, dbs: Databases, work: Path, rounds: int
+) -> dict[str, list[CrawlFigures]]:
+    """End-to-end crawls with near-dup detection on and off, each into a fresh database and
+    data directory, alternating so the machine's drift hits both; ``first`` is the first "on"."""
+    watched = {"site": site.process.pid}
+    if dbs.postmaster_pid is not None:
+        watched["postgres"] = dbs.postmaster_pid
+    sources = {"on": work / f"{label}-sources.toml", "off": work / f"{label}-sources-exact.toml"}
+    sources["off"].write_text(exact_only(site.sources_toml))
+    max_pages = first.articles + 1000  # as the first crawl: no source runs out of budget
+    found: dict[str, list[CrawlFigures]] = {"on": [first], "off": []}
+    for round_ in range(rounds):
+        for mode in ("off", "on") if round_ == 0 else ("on", "off"):
+            if round_ == 0 and mode == "on":
+                continue
+            name = f"{label}-near-{mode}-{round_ + 1}"
+            data_dir = work / f"{name}-data"
+            data_dir.mkdir()
+            command = crawl_command(sources[mode], max_pages)
+            found[mode].append(run_crawl(name, command, dbs.fresh(), data_dir, watched))
+    return found
+
+
 def dump_pages(database_url: str, sources_toml: str, directory: Path) -> Path:
     """Write every stored article's HTML to disk; returns the manifest extract_limit reads."""
     import tomllib
@@ -292,7 +326,14 @@ def expected_count(truth: dict[str, Any]) -> int:
 
 
 def crawl_site(
-    label: str, articles: int, dbs: Databases, work: Path, *, recrawl: bool, naive: bool
+    label: str,
+    articles: int,
+    dbs: Databases,
+    work: Path,
+    *,
+    recrawl: bool,
+    naive: bool,
+    near_dup_rounds: int = 0,
 ) -> dict[str, Any]:
     """Serve a bulk site; crawl it (and re-crawl, and crawl it naively) into fresh databases."""
     site = start_site("--bulk", str(articles), "--gzip", "--static", "--request-log", "0")
@@ -312,6 +353,10 @@ def crawl_site(
         found["e2e_outcomes"] = run_outcomes(database_url)
         log = (data_dir / f"{label}-e2e.log").read_text(errors="replace").splitlines()
         found["e2e_problems"] = [line for line in log if "ERROR" in line or "WARNING" in line]
+        if near_dup_rounds:
+            found["near_dup"] = near_dup_pairs(
+                label, found["e2e"], site, dbs, work, near_dup_rounds
+            )
         if recrawl:
             found["recrawl"] = run_crawl(
                 f"{label}-recrawl", command, database_url, data_dir, watched
@@ -357,6 +402,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="also crawl an N-article site (default 20000) to check memory stays flat",
     )
+    parser.add_argument(
+        "--near-dup-rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="end-to-end crawls with near-dup detection off and on, N of each (1; 0 skips)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="limit's pool")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
@@ -372,7 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"bench: crawling a {args.articles}-article site ...", file=sys.stderr)
             main_run = crawl_site(
-                "main", args.articles, dbs, work, recrawl=True, naive=not args.skip_naive
+                "main",
+                args.articles,
+                dbs,
+                work,
+                recrawl=True,
+                naive=not args.skip_naive,
+                near_dup_rounds=args.near_dup_rounds,
             )
             print("bench: extraction-only limit ...", file=sys.stderr)
             manifest = dump_pages(main_run["database"], main_run["sources_toml"], work / "pages")

@@ -15,6 +15,7 @@ TARGET_NAIVE_FACTOR = 2.0
 TARGET_RECRAWL_SHARE = 0.10
 TARGET_PEAK_MB = 400
 TARGET_FLATNESS = 0.20
+TARGET_NEAR_DUP_COST = 0.10  # near-dup detection may cost at most this share of throughput
 
 
 def _row(figures: CrawlFigures, *, crawl: bool = True) -> str:
@@ -53,6 +54,48 @@ def _processes(figures: CrawlFigures) -> list[str]:
             f"  peak RSS {p.rss_peak / MB:>5.0f} MB, PSS {p.pss_peak / MB:>5.0f} MB"
         )
     return lines
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _near_dup(pairs: dict[str, list[CrawlFigures]]) -> tuple[list[str], dict[str, Any]]:
+    """End to end with near-dup detection off and on, side by side: its cost in throughput
+    (wall, which the machine's drift moves) and in CPU an article (steadier)."""
+    lines = [
+        f"near-dup detection (NEWSWIRE_DEDUP_NEAR), end to end, {len(pairs['on'])} crawl(s) each:",
+        f"  {'setting':<8} {'articles':>8} {'art/s (each)':>24} {'median':>7}"
+        f" {'crawl CPU ms/art':>17} {'pg CPU ms/art':>14} {'all CPU ms/art':>15}",
+    ]
+    figures: dict[str, Any] = {}
+    for mode in ("off", "on"):
+        runs = pairs[mode]
+        rate = _median([f.rate for f in runs])
+        crawl_ms = _median([f.usage.groups().get("crawl", 0.0) / f.articles * 1000 for f in runs])
+        pg_ms = _median([f.usage.groups().get("postgres", 0.0) / f.articles * 1000 for f in runs])
+        cpu_ms = _median([f.usage.cpu() / f.articles * 1000 for f in runs])  # crawl, site, pg
+        each = ", ".join(f"{f.rate:.1f}" for f in runs)
+        lines.append(
+            f"  {mode:<8} {runs[0].articles:>8} {each:>24} {rate:>7.1f} {crawl_ms:>17.2f}"
+            f" {pg_ms:>14.2f} {cpu_ms:>15.2f}"
+        )
+        figures[mode] = {"rate": rate, "crawl_cpu_ms": crawl_ms, "pg_cpu_ms": pg_ms,
+                         "cpu_ms": cpu_ms, "runs": [_figures(f) for f in runs]}  # fmt: skip
+    off = figures["off"]["rate"]
+    figures["cost"] = cost = 1 - figures["on"]["rate"] / off if off else 0.0
+    lines.append(
+        f"  near-dup cost in end-to-end throughput {cost:6.1%}   (<= {TARGET_NEAR_DUP_COST:.0%})"
+        f"  {_verdict(cost <= TARGET_NEAR_DUP_COST)}"
+    )
+    figures["cpu_cost"] = cpu_cost = figures["on"]["cpu_ms"] / figures["off"]["cpu_ms"] - 1
+    lines.append(
+        f"  near-dup cost in CPU an article          {cpu_cost:+6.1%}   (steadier than wall time"
+        " on a shared machine; on cores kept busy, throughput falls by about as much)"
+    )
+    return lines, figures
 
 
 def print_report(
@@ -103,6 +146,10 @@ def print_report(
         " server, PostgreSQL, all; RSS/PSS: peak of all processes together; other: CPU"
         " seconds of unrelated processes on the machine meanwhile, which skew the run)"
     )
+    near_dup = _near_dup(main_run["near_dup"]) if main_run.get("near_dup") else None
+    if near_dup is not None:
+        print()
+        print("\n".join(near_dup[0]))
     ceiling = _ceiling(e2e, limit, floor) if floor is not None else None
     if ceiling is not None:
         print()
@@ -135,6 +182,8 @@ def print_report(
     }
     if ceiling is not None:
         figures["ceiling"] = ceiling
+    if near_dup is not None:
+        figures["near_dup"] = near_dup[1]
     if naive:
         factor = e2e.rate / naive.rate if naive.rate else 0.0
         figures["e2e_over_naive"] = factor

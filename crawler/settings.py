@@ -89,6 +89,8 @@ NEWSWIRE_RUN_TRIGGER = "cli"
 NEWSWIRE_EXTRACT_WORKERS = None  # None: one process per core
 NEWSWIRE_EXTRACT_FAST = False
 NEWSWIRE_EXTRACT_MIN_TEXT_CHARS = 250
+NEWSWIRE_DEDUP_NEAR = True  # off: no MinHash signatures, stories of exact copies only
+# (bench/crawl_bench.py crawls with it off and on to measure what near-dup detection costs)
 NEWSWIRE_STORE_BATCH_SIZE = 100
 NEWSWIRE_STORE_FLUSH_SECONDS = 2.0
 # The checks of every run (crawler.monitors): Spidermon MonitorSuite classes, and thresholds.

@@ -89,15 +89,17 @@ class DedupPipeline:
     which attaches that URL to the stored article, so the next run does not fetch it again.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, near: bool = True) -> None:
         self.crawler = crawler
+        self.near = near  # sign texts for near-copy stories (storage.stories)
         self._urls: set[bytes] = set()
         self._texts: set[bytes] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        """Scrapy's constructor hook; the pipeline has no settings of its own."""
-        return cls(crawler)
+        """Scrapy's constructor hook: ``NEWSWIRE_DEDUP_NEAR`` off leaves articles unsigned, so
+        the store links exact copies only."""
+        return cls(crawler, crawler.settings.getbool("NEWSWIRE_DEDUP_NEAR", True))
 
     def process_item(self, item: Any) -> Any:
         """Fingerprint an Article; repeats of a canonical URL or a text are counted, kept."""
@@ -112,7 +114,8 @@ class DedupPipeline:
             self._urls.add(url_key)
             stats.inc_value("newswire/dedup/unique_url")
         item.text_hash = fingerprint_text(item.text)
-        item.signature, item.shingles = sign_text(item.text)
+        if self.near:
+            item.signature, item.shingles = sign_text(item.text)
         text_key = item.text_hash[:_DIGEST_SIZE]
         if text_key in self._texts:
             stats.inc_value("newswire/dedup/same_text_in_run")

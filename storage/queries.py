@@ -22,7 +22,13 @@ from psycopg.rows import class_row
 from newswire.errors import DatabaseError, NewswireError
 from newswire.records import Article, ArticleRow, column_type, field_names, field_types
 from storage.migrate import LOCK_NAMESPACE
-from storage.stories import STORE_LOCK, assign_stories, index_signatures
+from storage.stories import (
+    STORE_LOCK,
+    assign_stories,
+    index_signatures,
+    match_same_page,
+    prefer_plain_urls,
+)
 from storage.versions import record_first_versions
 
 
@@ -237,6 +243,7 @@ def store_articles(
         return StoreResult(0, 0, 0, [], [])
     rows = [_staging_row(i, article) for i, article in enumerate(articles)]
     with conn.transaction():
+        conn.execute("SET LOCAL jit = off")  # short statements: JIT compiling costs more (stories)
         conn.execute(_STAGING)
         conn.execute("DELETE FROM _store_batch")  # a caller's outer transaction may hold rows
         with conn.cursor() as cur, cur.copy(_STAGING_COPY) as copy:
@@ -249,6 +256,7 @@ def store_articles(
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, STORE_LOCK])
         conn.execute(_MATCH_STORED)
         conn.execute(_MATCH_EARLIER)
+        match_same_page(conn)  # ?p=2 of a stored article, its text a near-copy: that article
         conn.execute(_INSERT_ORIGINALS, [run_id])
         conn.execute(_MATCH_URL)
         conn.execute(_MATCH_SAME_SOURCE)
@@ -267,6 +275,7 @@ def store_articles(
                 f"run {run_id}: could not place {len(missing)} articles (first {missing[0]}); "
                 "another writer changed them meanwhile: run the crawl again"
             )
+        prefer_plain_urls(conn)
         conn.execute(_INSERT_URLS)
         conn.execute(_INSERT_HTML)
         record_first_versions(conn)

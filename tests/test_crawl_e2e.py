@@ -112,6 +112,23 @@ def test_every_url_of_an_article_leads_to_it(crawled_corpus: Corpus) -> None:
             assert leads[canonicalize_url(alternate)] == article["url"], alternate
 
 
+def test_comment_pages_are_one_article_with_all_their_urls(crawled_corpus: Corpus) -> None:
+    # ?p=2, ?p=6, ?p=7 serve the commented column with other comments and another comment count
+    # in its text, and name no canonical URL: one article with all its URLs (each URL reaches
+    # article_urls only by being fetched).
+    (column,) = [
+        a for a in crawled_corpus.truth["articles"] if any("?p=" in u for u in a["alternate_urls"])
+    ]
+    with connect(crawled_corpus.database_url) as conn:
+        rows = conn.execute(
+            "SELECT a.url, array_agg(u.url ORDER BY u.url) FROM articles a"
+            " JOIN article_urls u ON u.article_id = a.id"
+            " WHERE split_part(a.url, '?', 1) = %s GROUP BY a.url",
+            [column["url"]],
+        ).fetchall()
+    assert rows == [(column["url"], sorted([column["url"], *column["alternate_urls"]]))]
+
+
 def test_traps_are_handled(crawled_corpus: Corpus, sample_site: SiteProcess) -> None:
     truth = crawled_corpus.truth
     stored = stored_rows(crawled_corpus.database_url)
@@ -391,4 +408,32 @@ def test_stories_do_not_depend_on_crawl_order(
             assert done.returncode == 0, done.stderr[-3000:]
         found.append(story_rows(url))
     assert found[0] == found[1]
+    expected = expected_articles(sample_site.truth())
+    crawled = {u: a for u, a in expected.items() if a["outlet"] in ("planet", "meridian")}
+    assert found[0] == {u: a["story_of"] or u for u, a in crawled.items()}
     assert len(set(found[0].values())) < len(found[0])  # copies were linked at all
+
+
+def test_two_crawls_storing_one_story_at_once_end_in_one_cluster(
+    sample_site: SiteProcess, make_empty_database: Any, tmp_path: Path
+) -> None:
+    # The wire story's copies are on planet and meridian: crawled at the same moment, their
+    # stores interleave (each batch waits for the other's under the store lock).
+    sources = sample_site.write_sources(tmp_path / "sources.toml")
+    url = database_ready(make_empty_database())
+    crawls = [
+        subprocess.Popen(
+            [*NEWSWIRE, "--sources", str(sources), "crawl", name],
+            env=newswire_env(url, tmp_path / name),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("planet", "meridian")
+    ]
+    for crawl in crawls:
+        _, err = crawl.communicate(timeout=180)
+        assert crawl.returncode == 0, err[-3000:]
+    expected = expected_articles(sample_site.truth())
+    crawled = {u: a for u, a in expected.items() if a["outlet"] in ("planet", "meridian")}
+    assert story_rows(url) == {u: a["story_of"] or u for u, a in crawled.items()}

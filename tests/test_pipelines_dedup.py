@@ -91,8 +91,10 @@ def article(url: str, text: str = BASE) -> Article:
     )
 
 
-def run(items: list[object]) -> tuple[list[object], dict[str, int]]:
-    crawler = get_crawler(Spider)
+def run(
+    items: list[object], settings: dict[str, object] | None = None
+) -> tuple[list[object], dict[str, int]]:
+    crawler = get_crawler(Spider, settings)
     pipeline = DedupPipeline.from_crawler(crawler)
     out = [pipeline.process_item(item) for item in items]
     stats = {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("newswire/")}
@@ -128,3 +130,12 @@ def test_same_text_under_another_url_is_kept_and_counted() -> None:
     assert out_a is a and out_b is b
     assert a.text_hash == b.text_hash
     assert stats == {"newswire/dedup/unique_url": 2, "newswire/dedup/same_text_in_run": 1}
+
+
+@pytest.mark.parametrize(("near", "signed"), [(None, True), (True, True), (False, False)])
+def test_near_duplicate_signing_follows_its_setting(near: bool | None, signed: bool) -> None:
+    settings = {} if near is None else {"NEWSWIRE_DEDUP_NEAR": near}
+    (out,), _ = run([article("https://h.test/a")], settings)
+    assert isinstance(out, Article)
+    assert (len(out.signature), out.shingles > 0) == ((128, True) if signed else (0, False))
+    assert out.text_hash == fingerprint_text(BASE), "exact copies are linked either way"

@@ -759,3 +759,16 @@ def test_a_thousand_outlets_are_served_by_one_acceptor_thread() -> None:
         with urllib.request.urlopen(last, timeout=10) as response:
             assert response.status == 200 and b"<html" in response.read()
     assert threading.active_count() == before
+
+
+def test_comment_pages_serve_the_commented_column(running: RunningSite, truth: dict) -> None:
+    (column,) = [a for a in truth["articles"] if any("?p=" in u for u in a["alternate_urls"])]
+    home = fetch(running.urls["planet"])[2].decode()
+    for url in column["alternate_urls"]:
+        assert urlsplit(url).path + "?" + urlsplit(url).query in home, "linked from the home page"
+    pages = [fetch(url)[2].decode() for url in (column["url"], *column["alternate_urls"])]
+    assert not any('rel="canonical"' in page or "og:url" in page for page in pages)
+    lines = [re.findall(r'<p class="discussion">([^<]*)</p>', page) for page in pages]
+    assert lines[0] == ["Join the discussion: 41 comments."]
+    assert lines[1] == ["Join the discussion: 44 comments, page 2 of 7."]
+    assert len({line[0] for line in lines}) == 4

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +14,14 @@ import psycopg
 import pytest
 
 from newswire.records import Article
-from newswire.samplesite.syndication import Copy, traps, wire_copies
+from newswire.samplesite.syndication import (
+    COMMENT_PAGES,
+    COMMENTED_KEY,
+    Copy,
+    discussion_line,
+    traps,
+    wire_copies,
+)
 from pipelines.dedup import fingerprint_text, sign_text
 from storage import queries, stories
 from storage.connection import connect
@@ -102,9 +111,18 @@ def test_an_earlier_copy_becomes_the_original_of_a_stored_story(db: Conn) -> Non
     assert set(story_originals(db).values()) == {ARTICLES[0].url}
 
 
-def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db: Conn) -> None:
+def story_halves() -> tuple[list[Article], list[Article]]:
+    """The wire story's copies in two halves, its exact copies with the original: the second
+    half holds near copies only, which no unique index makes wait for the first half."""
     copies = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story]
-    halves = [copies[0::2], copies[1::2]]
+    exact = [a for a in copies if a.text_hash == ARTICLES[0].text_hash]
+    near = [a for a in copies if a not in exact]
+    assert len(exact) == 3 and len(near) == 6
+    return exact + near[0::2], near[1::2]
+
+
+def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db: Conn) -> None:
+    halves = list(story_halves())
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 
@@ -121,6 +139,42 @@ def test_concurrent_stores_of_one_story_end_in_one_cluster(database_url: str, db
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert errors == []
+    assert set(story_originals(db).values()) == {ARTICLES[0].url}
+
+
+def waiting_on_a_lock(conn: Conn) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
+def test_a_store_waiting_for_another_links_into_its_uncommitted_story(
+    database_url: str, db: Conn
+) -> None:
+    # The interleaving the barrier above may miss: the second store starts while the first
+    # has written its copies but not committed; it must wait for them, not miss them.
+    first_half, second_half = story_halves()
+    errors: list[Exception] = []
+
+    def second() -> None:
+        try:
+            with connect(database_url) as conn:
+                store_articles(conn, None, second_half)
+        except psycopg.Error as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=second)
+    with connect(database_url) as first, first.transaction():
+        store_articles(first, None, first_half)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not waiting_on_a_lock(db) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert waiting_on_a_lock(db), "the second store should wait for the first's lock"
+    thread.join(timeout=60)
     assert errors == []
     assert set(story_originals(db).values()) == {ARTICLES[0].url}
 
@@ -158,3 +212,78 @@ def test_groups_are_connected_components(
     links: list[tuple[int, int]], groups: dict[int, int]
 ) -> None:
     assert stories._groups([1, 2], links) == groups
+
+
+# ---------------------------------------------------------------- same-page aliases
+
+COLUMN = next(p for p in PAGES if p.key == COMMENTED_KEY)
+PLAIN = "http://127.0.0.1:8000/planet/notebook/"
+
+
+def comment_page(page: int, url: str = PLAIN, source: str = "planet") -> Article:
+    """The commented column as its comment page ``page`` serves it: the discussion line's
+    comment count and page number differ from every other page's."""
+    text = replace(COLUMN, paragraphs=(*COLUMN.paragraphs, discussion_line(page)))
+    url = url if page == 1 else f"{url}?p={page}"
+    return replace(make_article(text, 0), source=source, url=url, urls=[url], published_at=NOW)
+
+
+def url_leads(conn: Conn) -> dict[str, str]:
+    """Each stored URL and the URL of the article it leads to."""
+    rows = conn.execute(
+        "SELECT u.url, a.url FROM article_urls u JOIN articles a ON a.id = u.article_id"
+    ).fetchall()
+    return dict(rows)
+
+
+VARIANTS = [comment_page(n) for n in (1, *COMMENT_PAGES)]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [[0, 1, 2, 3], [1, 2, 3, 0], [3, 0, 2, 1]],
+    ids=["plain first", "plain last", "mixed"],
+)
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_comment_pages_are_one_article_with_every_url(
+    db: Conn, order: list[int], batch_size: int
+) -> None:
+    articles = [VARIANTS[i] for i in order]
+    assert len({a.text_hash for a in articles}) == 4, "each page's text differs a little"
+    for start in range(0, len(articles), batch_size):
+        store_articles(db, None, articles[start : start + batch_size])
+    assert url_leads(db) == {a.url: PLAIN for a in VARIANTS}
+    assert stories.count_stories(db) == (1, 1)
+
+
+def test_another_query_with_another_text_is_another_article(db: Conn) -> None:
+    other = make_article(next(p for p in PAGES if p.key == "column-1"), 0)
+    post = replace(other, source="planet", url=f"{PLAIN}?p=9", urls=[f"{PLAIN}?p=9"])
+    store_articles(db, None, [VARIANTS[0], post])  # index.php?p=N: one page, many articles
+    assert url_leads(db) == {PLAIN: PLAIN, post.url: post.url}
+
+
+def test_a_near_copy_on_another_source_is_a_copy_not_an_alias(db: Conn) -> None:
+    elsewhere = comment_page(2, "http://127.0.0.1:8001/meridian/notebook/", "meridian")
+    store_articles(db, None, [VARIANTS[0], elsewhere])
+    assert set(url_leads(db)) == {PLAIN, elsewhere.url}
+    assert story_originals(db) == {PLAIN: PLAIN, elsewhere.url: PLAIN}
+
+
+def test_unsigned_variants_stay_apart(db: Conn) -> None:
+    unsigned = [replace(a, signature=[], shingles=0) for a in VARIANTS[:2]]
+    store_articles(db, None, unsigned)  # NEWSWIRE_DEDUP_NEAR off: exact texts only
+    assert url_leads(db) == {a.url: a.url for a in unsigned}
+
+
+def test_the_lookup_reads_and_verifies_within_its_bounds(db: Conn) -> None:
+    copies = [a for a, p in zip(ARTICLES, PAGES, strict=True) if p.story]
+    ids = store_articles(db, None, copies).article_ids
+
+    def linked_from_wire(bounds: stories.LookupBounds) -> set[int]:
+        return {b for a, b in stories.find_links(db, [ids[0]], bounds) if a == ids[0]}
+
+    assert linked_from_wire(stories.BOUNDS) == set(ids[1:])  # every copy, from the wire's side
+    assert len(linked_from_wire(stories.LookupBounds(verified=2))) == 2
+    one_posting = linked_from_wire(stories.LookupBounds(postings=1))
+    assert one_posting and len(one_posting) < len(ids) - 1

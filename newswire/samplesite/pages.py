@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
+from newswire.samplesite import syndication
 from newswire.samplesite.content import comment_lines, human_date, slugify
 from newswire.samplesite.outlets import IMAGE_PATH, LOGIN_PATH, PDF_PATH, SUBSCRIBE_PATH, Outlet
 from newswire.samplesite.site import PAGE_SIZE, Article, SampleSite
@@ -180,7 +181,6 @@ def _article_meta(ctx: PageContext, article: Article) -> str:
         f'<meta name="description" content="{escape(story.dek)}">',
         f'<meta property="og:title" content="{escape(og_title)}">',
         f'<meta property="og:description" content="{escape(story.dek)}">',
-        f'<meta property="og:url" content="{canonical}">',
         f'<meta property="og:site_name" content="{escape(ctx.outlet.title)}">',
         f'<meta property="og:image" content="{ctx.url(IMAGE_PATH)}">',
         f'<meta property="article:section" content="{escape(article.section.label)}">',
@@ -197,7 +197,9 @@ def _article_meta(ctx: PageContext, article: Article) -> str:
             f'<meta property="article:modified_time" content="{_iso(article, article.modified)}">'
         )
     tags += [f'<meta property="article:tag" content="{escape(t)}">' for t in story.tags]
-    tags.append(f'<link rel="canonical" href="{canonical}">')
+    if not article.comment_pages:  # a theme that names no canonical URL: the issue-11 case
+        tags.insert(4, f'<meta property="og:url" content="{canonical}">')
+        tags.append(f'<link rel="canonical" href="{canonical}">')
     if style == 3:  # one @graph holding the site, the page and the story
         site = {"@type": "WebSite", "name": ctx.outlet.title, "url": ctx.base}
         page = {"@type": "WebPage", "@id": canonical, "name": page_title(ctx, article)}
@@ -225,7 +227,7 @@ def _byline(article: Article) -> str:
     return f'<div class="byline"><span>{by}</span> {joined}</div>'
 
 
-def _body(article: Article) -> str:
+def _body(article: Article, comment_page: int) -> str:
     parts: list[str] = []
     for number, paragraph in enumerate(article.story.paragraphs):
         parts.append(f"<p>{escape(paragraph, quote=False)}</p>")
@@ -233,6 +235,9 @@ def _body(article: Article) -> str:
             parts.append(
                 '<div class="ad ad-inline" data-slot="mid"><span>Advertisement</span></div>'
             )
+    if article.comment_pages:
+        discussion = escape(syndication.discussion_line(comment_page))
+        parts.append(f'<p class="discussion">{discussion}</p>')
     return "\n".join(parts)
 
 
@@ -261,8 +266,8 @@ def _related_date(article: Article, other: Article) -> str:
     )
 
 
-def _comments(article: Article, count: int) -> str:
-    key = f"{article.outlet}:{article.path}"
+def _comments(article: Article, count: int, page: int = 1) -> str:
+    key = f"{article.outlet}:{article.path}" + (f":{page}" if page > 1 else "")
     items = "".join(
         f'<li class="comment"><p class="comment-meta"><span class="user">{escape(user)}</span>'
         f' · <span class="ago">{hours} h</span></p><p class="comment-text">{escape(text)}</p>'
@@ -276,7 +281,7 @@ def _comments(article: Article, count: int) -> str:
     )
 
 
-def _story(ctx: PageContext, article: Article, related_count: int) -> str:
+def _story(ctx: PageContext, article: Article, related_count: int, comment_page: int) -> str:
     """Masthead, the article itself, the files aside and the related list."""
     story = article.story
     tags = " ".join(f'<a rel="tag" href="/tag/{slugify(t)}/">{escape(t)}</a>' for t in story.tags)
@@ -296,7 +301,7 @@ def _story(ctx: PageContext, article: Article, related_count: int) -> str:
         f'<figure class="lead-image"><img src="{IMAGE_PATH}" alt="" width="640" height="360">'
         f"<figcaption>{escape(story.dek)}</figcaption></figure>\n"
         f'<div class="{_BODY_CLASS[ctx.outlet.style]}" itemprop="articleBody">\n'
-        f"{_body(article)}\n</div>\n"
+        f"{_body(article, comment_page)}\n</div>\n"
         f'<footer class="story-tags">Tags: {tags}</footer>\n</article>\n'
         f'<aside class="documents"><a href="{PDF_PATH}">PDF</a></aside>\n'
         f'<aside class="related"><h2>{_READ_MORE[article.language]}</h2>'
@@ -304,8 +309,9 @@ def _story(ctx: PageContext, article: Article, related_count: int) -> str:
     )
 
 
-def render_article(ctx: PageContext, article: Article) -> str:
-    """The article page; bulk articles are padded with realistic chrome to 60-120 KB."""
+def render_article(ctx: PageContext, article: Article, comment_page: int = 1) -> str:
+    """The article page, with one page of its comments; bulk articles are padded with
+    realistic chrome to 60-120 KB."""
     bulk_bytes = 0
     if article.bulk_index is not None:
         bulk_bytes = random.Random(f"size:{article.bulk_index}").randrange(64_000, 116_000)
@@ -316,9 +322,9 @@ def render_article(ctx: PageContext, article: Article) -> str:
         _article_meta(ctx, article),
         article.legacy_encoding or "utf-8",
     )
-    top = _story(ctx, article, 24 if bulk_bytes else 4)
+    top = _story(ctx, article, 24 if bulk_bytes else 4, comment_page)
     tail = f"</main>\n{_footer(ctx)}\n</body>\n</html>\n"
-    comments = _comments(article, 3)
+    comments = _comments(article, 3, comment_page)
     page = head + top + comments + tail
     if bulk_bytes and len(page) < bulk_bytes:
         page = head + top + _bulk_chrome(ctx, article, bulk_bytes - len(page)) + tail
@@ -389,6 +395,13 @@ def render_home(ctx: PageContext) -> str:
                 f'<li><a href="{a.path}">Members only: {escape(a.story.title)}</a></li>'
                 for a in locked
             ]
+    extras += [  # a recent-comments box: each link goes to the comment's page of the article
+        f'<li><a href="{a.path}?p={n}#comment-{n * 10 + 3}">'
+        f"A reader on {escape(a.story.title)}</a></li>"
+        for a in site.listed(outlet.name)
+        if a.comment_pages
+        for n in a.comment_pages
+    ]
     extras.append(f'<li><a href="{PDF_PATH}">Annual report (PDF)</a></li>')
     extras.append(f'<li><a href="{IMAGE_PATH}">Today\'s front page (image)</a></li>')
     return (

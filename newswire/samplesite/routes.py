@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from newswire.samplesite import feeds, pages
+from newswire.samplesite import feeds, pages, syndication
 from newswire.samplesite.outlets import IMAGE_PATH, LOGIN_PATH, PDF_PATH
 from newswire.samplesite.pages import PageContext
 from newswire.samplesite.site import Article
@@ -113,6 +113,14 @@ def png_bytes(width: int = 16, height: int = 9) -> bytes:
     )
 
 
+def _comment_page(query: str, article: Article) -> int:
+    """Which page of its comments an article page shows: ``?p=N``, on an article that has them."""
+    value = parse_qs(query).get("p", ["1"])[0]
+    if article.comment_pages and value.isdigit():
+        return min(max(int(value), 1), syndication.COMMENT_PAGE_COUNT)
+    return 1
+
+
 def _page_number(query: str) -> int | None:
     values = parse_qs(query).get("page", ["1"])
     return int(values[0]) if values[0].isdigit() and int(values[0]) >= 1 else None
@@ -209,7 +217,7 @@ def resolve(ctx: PageContext, path: str, query: str) -> Reply:
     # Article pages carry ETag and Last-Modified; some ignore conditional requests.
     return Reply(
         200,
-        pages.render_article(ctx, article).encode(charset),
+        pages.render_article(ctx, article, _comment_page(query, article)).encode(charset),
         "text/html",
         charset=charset,
         fail_first=article.retry_500,

@@ -51,6 +51,9 @@ class Article:
     modified: datetime | None = None
     tracking: tuple[str, ...] = ()  # same page reached with tracking parameters
     short_path: str | None = None  # /a/<n>: linked on the site, canonical is ``path``
+    # ?p=N comment pages that serve this article too (syndication.COMMENT_PAGES); a page
+    # with them names no canonical URL, so only its text says they are one article
+    comment_pages: tuple[int, ...] = ()
     duplicate_of: tuple[str, str] | None = None  # (outlet, path) of the original
     story_of: tuple[str, str] | None = None  # (outlet, path) of its story's original, if not it
     old: bool = False
@@ -102,7 +105,8 @@ class Article:
     @property
     def alternates(self) -> tuple[str, ...]:
         """Other URLs that serve this same page."""
-        return ((self.short_path,) if self.short_path else ()) + self.tracking
+        comment_pages = tuple(f"{self.path}?p={n}" for n in self.comment_pages)
+        return ((self.short_path,) if self.short_path else ()) + self.tracking + comment_pages
 
 
 def _clamp_to_today(published: datetime, now: datetime) -> datetime:
@@ -237,6 +241,7 @@ def _syndicated_articles(outlets: dict[str, Outlet], now: datetime) -> list[Arti
             number=SYNDICATED_NUMBER + position,
             duplicate_of=original if key in _EXACT_COPIES else None,
             story_of=original,
+            comment_pages=syndication.COMMENT_PAGES if key == syndication.COMMENTED_KEY else (),
         )
         wire = article if key == syndication.WIRE_KEY else wire
         articles.append(article)

@@ -9,6 +9,11 @@ The traps must not be linked to anything: two different reports of one event tha
 boilerplate background paragraphs, two editions of a weekly column with the same template and
 other text, and two short briefs quoting one long statement.
 
+One edition of the column is much discussed: its comment pages (``?p=2``, ``?p=6``, ``?p=7``,
+linked from the outlet's recent-comments box) serve the same article, with that page's
+comments and a discussion line whose comment count and page number differ from page to page,
+and the page names no canonical URL. A crawler must store it once, with all those URLs.
+
 Every word is generated here from a seeded ``random.Random``: the texts are pure functions of
 their key, like the rest of the sample site.
 """
@@ -188,3 +193,17 @@ def traps() -> tuple[Copy, ...]:
             "brief-2", "Pyongyang statement on patrols", (quote, *paragraphs("brief-2", 1, 2)), None
         ),
     )
+
+
+COMMENTED_KEY = "column-2"
+COMMENT_PAGES = (2, 6, 7)  # the comment pages the recent-comments box links to
+COMMENT_PAGE_COUNT = 7
+_FIRST_COMMENTS = 41  # comments when page 1 was rendered; more have arrived since, by page
+
+
+def discussion_line(page: int) -> str:
+    """The line under the commented column: its count grows as readers keep commenting (each
+    page was fetched a little later), and a comment page names its number."""
+    count = _FIRST_COMMENTS + (page - 1) * 3
+    where = f", page {page} of {COMMENT_PAGE_COUNT}" if page > 1 else ""
+    return f"Join the discussion: {count} comments{where}."
