@@ -1,4 +1,4 @@
-"""What a page says about itself: JSON-LD, meta tags and ``<time>`` elements.
+"""What a page says about itself: JSON-LD, meta tags, microdata and ``<time>`` elements.
 
 Pure readers over an lxml tree, used by extraction to keep what trafilatura reduces (a full
 timestamp with its offset, the declared language, the page type, the canonical URL).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
@@ -54,16 +55,6 @@ def _is_article_type(kind: str) -> bool:
     return kind == "article" or kind.endswith(("article", "posting"))
 
 
-def meta_content(tree: HtmlElement, *keys: str) -> str | None:
-    for key in keys:
-        for attr in ("property", "name", "itemprop"):
-            for node in tree.iterfind(f".//meta[@{attr}='{key}']"):
-                content = (node.get("content") or "").strip()
-                if content:
-                    return content
-    return None
-
-
 def meta_tags(tree: HtmlElement) -> dict[str, str]:
     """Every <meta> key (property, name or itemprop) with its first non-empty content, read
     in one pass for the many lookups of the metadata layer."""
@@ -80,10 +71,10 @@ def meta_tags(tree: HtmlElement) -> dict[str, str]:
 
 
 def is_not_article(
-    tree: HtmlElement, ld_objects: list[dict[str, Any]], pagetype: str | None
+    metas: dict[str, str], ld_objects: list[dict[str, Any]], pagetype: str | None
 ) -> bool:
     """A listing type (og:type or JSON-LD) with no article type anywhere on the page."""
-    og_type = (meta_content(tree, "og:type") or "").lower()
+    og_type = metas.get("og:type", "").lower()
     types = {kind for obj in ld_objects for kind in _ld_types(obj)}
     if _is_article_type(og_type) or any(_is_article_type(kind) for kind in types):
         return False
@@ -104,20 +95,22 @@ def primary_subtag(tag: str | None) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
-def page_language(tree: HtmlElement, ld_objects: list[dict[str, Any]]) -> str | None:
+def page_language(
+    tree: HtmlElement, metas: dict[str, str], ld_objects: list[dict[str, Any]]
+) -> str | None:
     """The page's declared language as a primary subtag ("en"), from the most reliable source."""
     candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
     candidates += [
         obj["inLanguage"] for obj in ld_objects if isinstance(obj.get("inLanguage"), str)
     ]
-    candidates.append(meta_content(tree, "og:locale"))
+    candidates.append(metas.get("og:locale"))
     for node in tree.iterfind(".//meta[@http-equiv]"):
         if node.get("http-equiv", "").lower() == "content-language":
             candidates.append(node.get("content"))
     return next((lang for lang in map(primary_subtag, candidates) if lang), None)
 
 
-def canonical_href(tree: HtmlElement, url: str) -> str | None:
+def canonical_href(tree: HtmlElement, metas: dict[str, str], url: str) -> str | None:
     """<link rel=canonical> or og:url, made absolute against <base href> and the page URL."""
     base = url
     for node in tree.iterfind(".//base[@href]"):
@@ -126,5 +119,73 @@ def canonical_href(tree: HtmlElement, url: str) -> str | None:
     for node in tree.iterfind(".//link[@rel][@href]"):
         if "canonical" in node.get("rel", "").lower().split() and node.get("href", "").strip():
             return urljoin(base, node.get("href", "").strip())
-    og_url = meta_content(tree, "og:url")
+    og_url = metas.get("og:url")
     return urljoin(base, og_url) if og_url else None
+
+
+@dataclass(frozen=True)
+class Microdata:
+    """An article's schema.org microdata (``itemscope itemtype=".../NewsArticle"``)."""
+
+    headline: str | None = None
+    people: list[str] = field(default_factory=list)  # author items typed Person, or plain text
+    organizations: list[str] = field(default_factory=list)  # author items typed Organization
+    published: str | None = None
+    modified: str | None = None
+
+
+def _item_kind(node: HtmlElement) -> str:
+    return (node.get("itemtype") or "").strip().rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def _properties(scope: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """(name, element) of each itemprop of an item, in document order, nested items' own
+    properties left to them."""
+    stack = list(reversed(scope))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node.tag, str):
+            continue
+        for name in (node.get("itemprop") or "").split():
+            yield name, node
+        if node.get("itemscope") is None:
+            stack.extend(reversed(node))
+
+
+def _property_value(node: HtmlElement) -> str:
+    """What a property says: ``content`` (meta), ``datetime`` (time), else its visible text."""
+    value = node.get("content") or node.get("datetime")
+    return " ".join((value if value is not None else node.text_content()).split())
+
+
+def _author_name(node: HtmlElement) -> tuple[str, bool]:
+    """(name, is an organization) of an ``author`` property: a nested item or plain text."""
+    if node.get("itemscope") is None:
+        return _property_value(node), False
+    name = next((_property_value(n) for key, n in _properties(node) if key == "name"), "")
+    return name or _property_value(node), _item_kind(node).endswith("organization")
+
+
+def microdata_article(tree: HtmlElement) -> Microdata | None:
+    """The first article-typed microdata item of the page, read from visible elements too."""
+    for scope in tree.iterfind(".//*[@itemtype]"):
+        if scope.get("itemscope") is None or not _is_article_type(_item_kind(scope)):
+            continue
+        found: dict[str, str] = {}
+        people: list[str] = []
+        organizations: list[str] = []
+        for key, node in _properties(scope):
+            if key == "author":
+                name, organization = _author_name(node)
+                if name:
+                    (organizations if organization else people).append(name)
+            elif key in ("headline", "datePublished", "dateModified") and key not in found:
+                found[key] = _property_value(node)
+        return Microdata(
+            headline=found.get("headline") or None,
+            people=people,
+            organizations=organizations,
+            published=found.get("datePublished") or None,
+            modified=found.get("dateModified") or None,
+        )
+    return None
