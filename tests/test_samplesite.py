@@ -37,6 +37,7 @@ from newswire.samplesite.sourcesfile import toml_value
 from newswire.samplesite.truth import build_truth
 from pipelines.evidence import PageHints
 from pipelines.extract import Extracted, ExtractOptions, extract_article
+from pipelines.titles import TitleTemplate, head_title
 
 NOW = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
 SLOW = 0.4
@@ -201,16 +202,24 @@ def test_local_dates_never_run_ahead_of_utc(now: datetime) -> None:
     assert max(a.published.date() for a in articles) <= now.date()
 
 
-def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[str]:
-    """Render one truth article and compare newswire's record of it with the truth entry;
-    the body text is trafilatura's, unchanged."""
+def _render(site: SampleSite, base_urls: dict[str, str], entry: dict) -> str:
     base = base_urls[entry["outlet"]]
     article = site.find_article(entry["outlet"], "/" + entry["url"][len(base) :])
     assert article is not None, entry["url"]
     html = render_article(PageContext(site, site.outlets[entry["outlet"]], base_urls), article)
     encoding = entry["legacy_encoding"] or "utf-8"
-    page = html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
-    options = ExtractOptions(hints=PageHints(site_names=(entry["outlet"],)))
+    return html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
+
+
+def _extract(
+    site: SampleSite, base_urls: dict[str, str], entry: dict, affixes: tuple[str, ...]
+) -> list[str]:
+    """Render one truth article and compare newswire's record of it with the truth entry;
+    the body text is trafilatura's, unchanged. ``affixes``: its outlet's title template."""
+    page = _render(site, base_urls, entry)
+    encoding = entry["legacy_encoding"] or "utf-8"
+    hints = PageHints(site_names=(entry["outlet"],), title_affixes=affixes)
+    options = ExtractOptions(hints=hints)
     result = extract_article(page.encode(encoding), entry["url"], None, options)
     assert isinstance(result, Extracted), (entry["url"], result)
     doc = trafilatura.bare_extraction(page, url=entry["url"], with_metadata=True)
@@ -239,16 +248,24 @@ def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[s
 @pytest.mark.parametrize("now", [NOW, None], ids=["fixed-now", "real-now"])
 def test_newswire_agrees_with_truth(now: datetime | None) -> None:
     """Every field of every article, in every metadata style the site renders."""
-    site = build_site(now=now, bulk_articles=12)
+    site = build_site(now=now, bulk_articles=72)  # three pages of style 7 on each outlet
     site.publish_next()  # the held-back article is rendered too
     base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
     truth = build_truth(site, base_urls)
-    assert len(truth["articles"]) >= 40
+    assert len(truth["articles"]) >= 100
     assert {
         site.find_article(a["outlet"], "/" + a["url"].split("/", 3)[3]).meta_style
         for a in truth["articles"]
     } == set(range(META_STYLES))
-    mismatches = [m for entry in truth["articles"] for m in _extract(site, base_urls, entry)]
+    # Each outlet's template, from its pages' titles, as a crawl learns it from stored pages.
+    templates: dict[str, TitleTemplate] = {name: TitleTemplate() for name in site.outlets}
+    for entry in truth["articles"]:
+        templates[entry["outlet"]].add(head_title(_render(site, base_urls, entry)))
+    mismatches = [
+        m
+        for entry in truth["articles"]
+        for m in _extract(site, base_urls, entry, templates[entry["outlet"]].affixes)
+    ]
     assert mismatches == []
 
 
