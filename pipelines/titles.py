@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # A separator: spaced ASCII/typographic dashes, bars and bullets; a colon before a space; the
@@ -31,14 +32,24 @@ _HOST_NOISE = frozenset({"www", "m", "amp", "mobile", "news", "com", "org", "net
 TEMPLATE_MIN_TITLES = 3
 TEMPLATE_MIN_SHARE = 0.05
 TEMPLATE_TITLES = 300  # stored titles a source's template is learned from: its latest
+_CACHED_CHARS = 400
 _TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def fold(text: str) -> str:
     """Compare headlines the way readers do: Unicode-normalised, case-folded, without
     punctuation, spaces collapsed."""
+    # The same names and headlines are folded many times a page: short ones are remembered
+    # (a hostile page's megabyte "title" is not).
+    return _fold_cached(text) if len(text) <= _CACHED_CHARS else _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+_fold_cached = lru_cache(maxsize=8192)(_fold)
 
 
 def site_key(name: str) -> str:
