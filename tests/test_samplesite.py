@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import lxml.html
 import pytest
 import trafilatura
 
@@ -34,9 +35,11 @@ from newswire.samplesite.content import human_date, slugify
 from newswire.samplesite.pages import PageContext, render_article
 from newswire.samplesite.site import META_STYLES
 from newswire.samplesite.sourcesfile import toml_value
+from newswire.samplesite.styles import MICRODATA, TAGLINES, TEMPLATE
 from newswire.samplesite.truth import build_truth
 from pipelines.evidence import PageHints
 from pipelines.extract import Extracted, ExtractOptions, extract_article
+from pipelines.metadata import json_ld_objects
 from pipelines.titles import TitleTemplate, head_title
 
 NOW = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
@@ -703,3 +706,49 @@ def test_a_thousand_outlets_are_served_by_one_acceptor_thread() -> None:
         with urllib.request.urlopen(last, timeout=10) as response:
             assert response.status == 200 and b"<html" in response.read()
     assert threading.active_count() == before
+
+
+def test_style_7_names_its_site_by_nothing_but_the_template() -> None:
+    """No og:site_name, publisher, <h1>, source name or host spells the tagline: without the
+    outlet's template the title keeps it, with it the headline is clean."""
+    site = build_site(now=NOW, bulk_articles=72)
+    base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
+    pages = [site.bulk_article(i) for i in range(72)]
+    tagged = [a for a in pages if a.meta_style == TEMPLATE]
+    assert {a.outlet for a in tagged} == set(site.outlets)
+    templates: dict[str, TitleTemplate] = {name: TitleTemplate() for name in site.outlets}
+    rendered = {}
+    for article in [*site.articles, *pages]:
+        ctx = PageContext(site, site.outlets[article.outlet], base_urls)
+        rendered[article.path] = html = render_article(ctx, article)
+        templates[article.outlet].add(head_title(html))
+    for article in tagged:
+        html, url = rendered[article.path], base_urls[article.outlet] + article.path[1:]
+        tree = lxml.html.fromstring(html)
+        assert not tree.xpath("//h1") and 'property="og:site_name"' not in html
+        assert all("publisher" not in obj for obj in json_ld_objects(tree))
+        tagline = TAGLINES[site.outlets[article.outlet].style]
+        assert f"— {tagline}</title>" in html
+        for affixes, title in [((), f"{article.story.title} — {tagline}"), (None, None)]:
+            affixes = templates[article.outlet].affixes if affixes is None else affixes
+            hints = PageHints(site_names=(article.outlet,), title_affixes=affixes)
+            result = extract_article(html.encode(), url, None, ExtractOptions(hints=hints))
+            assert isinstance(result, Extracted)
+            assert result.title == (title or article.story.title), url
+
+
+def test_style_6_is_microdata_in_visible_elements_only() -> None:
+    site = build_site(now=NOW, bulk_articles=12)
+    base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
+    styled = [a for a in site.articles if a.meta_style == MICRODATA and not a.disallowed]
+    assert styled and any(a.modified for a in styled)
+    for article in styled:
+        html = render_article(PageContext(site, site.outlets[article.outlet], base_urls), article)
+        assert "ld+json" not in html and 'name="author"' not in html
+        assert 'itemtype="https://schema.org/NewsArticle"' in html
+        assert "published_time" not in html and "modified_time" not in html
+        url = base_urls[article.outlet] + article.path[1:]
+        result = extract_article(html.encode(), url, None, ExtractOptions())
+        assert isinstance(result, Extracted)
+        assert (result.authors, result.authors_source) == (list(article.story.authors), "microdata")
+        assert result.modified_at == (article.modified and article.modified.astimezone(UTC))
