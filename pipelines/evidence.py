@@ -9,7 +9,6 @@ wins, and the most reliable member of the winning group names the value and its 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +19,15 @@ from lxml.html import HtmlElement
 
 from crawler.dates import as_utc, parse_timestamp
 from pipelines.bylines import clean_name, merge_names, sort_names, split_byline
-from pipelines.metadata import Microdata, article_objects, meta_tags, microdata_article
+from pipelines.metadata import (
+    Microdata,
+    article_objects,
+    byline_texts,
+    meta_tags,
+    microdata_article,
+    page_headline,
+    page_title,
+)
 from pipelines.titles import fold, host_names, strip_site_affix
 
 # Weight of each signal's vote; the order breaks ties (most reliable first).
@@ -42,20 +49,7 @@ DATE_WEIGHTS = {
 }  # fmt: skip
 _FUTURE_SLACK = timedelta(minutes=10)  # clock skew between a site and the crawler
 _FEED_DISTANCE = timedelta(days=2)  # a page date this far from its feed entry's is distrusted
-_BYLINE_START = re.compile(r"^(?:By|BY|Von|VON|Por|POR|Par|PAR)\s+\w")
-_BYLINE_MAX_CHARS = 160
-_BYLINE_XPATH = ".//*[contains(@class, 'yline') or contains(@class, 'uthor')]"
-# Compiled XPath runs in C; ElementPath predicates (``iterfind(".//a[@rel]")``) test every
-# element of a 100 KB page in Python.
-_AUTHOR_LINKS = XPath("//a[@rel='author']")
-_BYLINE_WORDS = ("By", "BY", "Von", "VON", "Por", "POR", "Par", "PAR")
-_BY_PARAGRAPHS = XPath(
-    "//article//p[{0}] | //main//p[{0}]".format(
-        " or ".join(f"starts-with(normalize-space(.), '{word} ')" for word in _BYLINE_WORDS)
-    )
-)
 _DATETIMES = XPath("//time[@datetime]")
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
 _TITLE_META = ("twitter:title", "dc.title", "DC.title", "parsely-title", "sailthru.title")
 _AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "parsely-author",
                 "sailthru.author", "byl")  # fmt: skip
@@ -123,24 +117,6 @@ def _meta(metas: dict[str, str], *keys: str) -> str | None:
     return next((metas[key] for key in keys if key in metas), None)
 
 
-def visible_text(node: HtmlElement) -> str:
-    """An element's text as a reader sees it: scripts and styles left out, spaces collapsed."""
-    parts: list[str] = []
-
-    def walk(element: HtmlElement) -> None:
-        if isinstance(element.tag, str) and element.tag.lower() in _SKIPPED_TAGS:
-            return
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(node)
-    return " ".join("".join(parts).split())
-
-
 def site_names(
     tree: HtmlElement,
     metas: dict[str, str],
@@ -158,21 +134,6 @@ def site_names(
     return list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
 
 
-def _headline(tree: HtmlElement) -> str | None:
-    for path in (".//article//h1", ".//main//h1", ".//h1"):
-        for node in tree.iterfind(path):
-            text = visible_text(node)
-            if text:
-                return text
-    return None
-
-
-def page_title(tree: HtmlElement) -> str | None:
-    """The page's <title> as a reader sees it in a tab."""
-    node = tree.find(".//title")
-    return (visible_text(node) or None) if node is not None else None
-
-
 def choose_title(
     tree: HtmlElement,
     metas: dict[str, str],
@@ -185,7 +146,7 @@ def choose_title(
 
     ``extracted`` is (the raw <title>, trafilatura's title, the page's microdata).
     """
-    h1 = _headline(tree)
+    h1 = page_headline(tree)
     title, library, micro = extracted
     raw: list[tuple[str, str | None]] = [
         (
@@ -229,30 +190,6 @@ def _ld_names(value: Any) -> Iterator[tuple[str, bool]]:
                 yield name, organization
 
 
-def _byline_texts(tree: HtmlElement) -> list[str]:
-    """Visible bylines: a byline/author block, rel=author links, or a "By ..." paragraph."""
-    # The story's own element first: a byline sits in it, and a big page's chrome is not read.
-    scope = next(
-        (n for n in (tree.find(".//article"), tree.find(".//main")) if n is not None), tree
-    )
-    for node in scope.xpath(_BYLINE_XPATH):
-        classes = (node.get("class") or "").lower().split()
-        if any(
-            c in ("byline", "author", "authors", "story-byline", "article-byline") for c in classes
-        ):
-            text = visible_text(node)
-            if text and len(text) <= _BYLINE_MAX_CHARS:
-                return [text]
-    links = [visible_text(a) for a in _AUTHOR_LINKS(tree)]
-    if links:
-        return [", ".join(links)]
-    for node in _BY_PARAGRAPHS(tree):
-        text = visible_text(node)
-        if _BYLINE_START.match(text) and len(text) <= _BYLINE_MAX_CHARS:
-            return [text]
-    return []
-
-
 def choose_authors(
     tree: HtmlElement,
     metas: dict[str, str],
@@ -274,7 +211,7 @@ def choose_authors(
     if micro is not None:
         credits += [n for name in micro.organizations if (n := clean_name(name))]
         signals.append(("microdata", [n for raw in micro.people for n in split_byline(raw)]))
-    signals.append(("byline", [n for text in _byline_texts(tree) for n in split_byline(text)]))
+    signals.append(("byline", [n for text in byline_texts(tree) for n in split_byline(text)]))
     meta = _meta(metas, *_AUTHOR_META)
     if meta and not meta.startswith(("http://", "https://")):
         signals.append(("meta", split_byline(meta)))

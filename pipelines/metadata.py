@@ -7,6 +7,7 @@ timestamp with its offset, the declared language, the page type, the canonical U
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,17 @@ _NOT_ARTICLE_TYPES = frozenset(
 _BASES = XPath("//base[@href]")
 _LINKS = XPath("//link[@rel][@href]")
 _ITEMS = XPath("//*[@itemscope][@itemtype]")
+_AUTHOR_LINKS = XPath("//a[@rel='author']")
+_BYLINE_WORDS = ("By", "BY", "Von", "VON", "Por", "POR", "Par", "PAR")
+_BY_PARAGRAPHS = XPath(
+    "//article//p[{0}] | //main//p[{0}]".format(
+        " or ".join(f"starts-with(normalize-space(.), '{word} ')" for word in _BYLINE_WORDS)
+    )
+)
+_BYLINE_START = re.compile(rf"^(?:{'|'.join(_BYLINE_WORDS)})\s+\w")
+_BYLINE_MAX_CHARS = 160
+_BYLINE_XPATH = ".//*[contains(@class, 'yline') or contains(@class, 'uthor')]"
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
 def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
@@ -164,7 +176,7 @@ def _properties(scope: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
 def _property_value(node: HtmlElement) -> str:
     """What a property says: ``content`` (meta), ``datetime`` (time), else its visible text."""
     value = node.get("content") or node.get("datetime")
-    return " ".join((value if value is not None else node.text_content()).split())
+    return " ".join(value.split()) if value is not None else visible_text(node)
 
 
 def _author_name(node: HtmlElement) -> tuple[str, bool]:
@@ -198,3 +210,61 @@ def microdata_article(tree: HtmlElement) -> Microdata | None:
             modified=found.get("dateModified") or None,
         )
     return None
+
+
+def visible_text(node: HtmlElement) -> str:
+    """An element's text as a reader sees it: scripts and styles left out, spaces collapsed."""
+    parts: list[str] = []
+
+    def walk(element: HtmlElement) -> None:
+        if isinstance(element.tag, str) and element.tag.lower() in _SKIPPED_TAGS:
+            return
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(node)
+    return " ".join("".join(parts).split())
+
+
+def page_headline(tree: HtmlElement) -> str | None:
+    """The story's <h1>: in its <article> or <main> first."""
+    for path in (".//article//h1", ".//main//h1", ".//h1"):
+        for node in tree.iterfind(path):
+            text = visible_text(node)
+            if text:
+                return text
+    return None
+
+
+def page_title(tree: HtmlElement) -> str | None:
+    """The page's <title> as a reader sees it in a tab."""
+    node = tree.find(".//title")
+    return (visible_text(node) or None) if node is not None else None
+
+
+def byline_texts(tree: HtmlElement) -> list[str]:
+    """Visible bylines: a byline/author block, rel=author links, or a "By ..." paragraph."""
+    # The story's own element first: a byline sits in it, and a big page's chrome is not read.
+    scope = next(
+        (n for n in (tree.find(".//article"), tree.find(".//main")) if n is not None), tree
+    )
+    for node in scope.xpath(_BYLINE_XPATH):
+        classes = (node.get("class") or "").lower().split()
+        if any(
+            c in ("byline", "author", "authors", "story-byline", "article-byline") for c in classes
+        ):
+            text = visible_text(node)
+            if text and len(text) <= _BYLINE_MAX_CHARS:
+                return [text]
+    links = [visible_text(a) for a in _AUTHOR_LINKS(tree)]
+    if links:
+        return [", ".join(links)]
+    for node in _BY_PARAGRAPHS(tree):
+        text = visible_text(node)
+        if _BYLINE_START.match(text) and len(text) <= _BYLINE_MAX_CHARS:
+            return [text]
+    return []
