@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     share = layer_ms / plain_ms * 100
     print(f"of which the metadata layer (pipelines.evidence): {layer_ms:.2f} ms ({share:.1f}%)")
     print(f"learning the outlets' title templates: {learn_ms:.3f} ms per page")
+    bare = [replace(case, affixes=()) for case in cases]
+    untemplated = _score([_newswire(case) for case in bare], bare)["title"]
+    print(f"newswire's title score without the templates: {untemplated:.3f}")
     times = {"trafilatura": plain_ms, "newswire": ours_ms, "layer": layer_ms, "learn": learn_ms}
     return {"scores": scores, "ms_per_page": times}
 
