@@ -103,8 +103,8 @@ class ArticleMetadata:
     # the metadata layer had); pipelines.evidence fills them.
     modified_at: datetime | None = None  # tz-aware; kept apart from published_at
     credits: list[str] = field(default_factory=list)  # agencies and publishers, not people
-    # Which signal each field came from: "jsonld", "og", "meta", "h1", "time", "byline",
-    # "feed" or "trafilatura"; None when the field is empty.
+    # Which signal each field came from: "jsonld", "og", "meta", "h1", "microdata", "time",
+    # "byline", "feed" or "trafilatura"; None when the field is empty.
     title_source: str | None = None
     authors_source: str | None = None
     published_source: str | None = None

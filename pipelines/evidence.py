@@ -9,37 +9,47 @@ wins, and the most reliable member of the winning group names the value and its 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler.dates import as_utc, parse_timestamp
 from pipelines.bylines import clean_name, merge_names, sort_names, split_byline
-from pipelines.metadata import article_objects, meta_tags
+from pipelines.metadata import (
+    Microdata,
+    article_objects,
+    byline_texts,
+    meta_tags,
+    microdata_article,
+    page_headline,
+    page_title,
+)
 from pipelines.titles import fold, host_names, strip_site_affix
 
 # Weight of each signal's vote; the order breaks ties (most reliable first).
 TITLE_WEIGHTS = {
     "jsonld": 4,
     "h1": 4,
+    "microdata": 3,
     "og": 2,
     "feed": 2,
     "meta": 1,
     "title": 1,
     "trafilatura": 0.5,
 }
-AUTHOR_WEIGHTS = {"jsonld": 4, "byline": 3, "meta": 2, "feed": 2, "trafilatura": 1}
-DATE_WEIGHTS = {"jsonld": 4, "og": 3, "meta": 2, "time": 2, "feed": 2, "trafilatura": 1}
+AUTHOR_WEIGHTS = {
+    "jsonld": 4, "microdata": 4, "byline": 3, "meta": 2, "feed": 2, "trafilatura": 1,
+}  # fmt: skip
+DATE_WEIGHTS = {
+    "jsonld": 4, "microdata": 3, "og": 3, "meta": 2, "time": 2, "feed": 2, "trafilatura": 1,
+}  # fmt: skip
 _FUTURE_SLACK = timedelta(minutes=10)  # clock skew between a site and the crawler
 _FEED_DISTANCE = timedelta(days=2)  # a page date this far from its feed entry's is distrusted
-_BYLINE_START = re.compile(r"^(?:By|BY|Von|VON|Por|POR|Par|PAR)\s+\w")
-_BYLINE_MAX_CHARS = 160
-_BYLINE_XPATH = ".//*[contains(@class, 'yline') or contains(@class, 'uthor')]"
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
+_DATETIMES = XPath("//time[@datetime]")
 _TITLE_META = ("twitter:title", "dc.title", "DC.title", "parsely-title", "sailthru.title")
 _AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "parsely-author",
                 "sailthru.author", "byl")  # fmt: skip
@@ -58,6 +68,7 @@ class PageHints:
     authors: tuple[str, ...] = ()
     site_names: tuple[str, ...] = ()  # the source's configured name, its home URL's host labels
     fetched_at: datetime | None = None
+    title_affixes: tuple[str, ...] = ()  # the source's title template (titles.TitleTemplate)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class Chosen:
     published_source: str | None
     modified_at: datetime | None  # UTC
     site_name: str | None
+    page_title: str | None  # the raw <title>, for learning the source's title template
 
 
 @dataclass
@@ -105,24 +117,6 @@ def _meta(metas: dict[str, str], *keys: str) -> str | None:
     return next((metas[key] for key in keys if key in metas), None)
 
 
-def visible_text(node: HtmlElement) -> str:
-    """An element's text as a reader sees it: scripts and styles left out, spaces collapsed."""
-    parts: list[str] = []
-
-    def walk(element: HtmlElement) -> None:
-        if isinstance(element.tag, str) and element.tag.lower() in _SKIPPED_TAGS:
-            return
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    walk(node)
-    return " ".join("".join(parts).split())
-
-
 def site_names(
     tree: HtmlElement,
     metas: dict[str, str],
@@ -140,42 +134,38 @@ def site_names(
     return list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
 
 
-def _headline(tree: HtmlElement) -> str | None:
-    for path in (".//article//h1", ".//main//h1", ".//h1"):
-        for node in tree.iterfind(path):
-            text = visible_text(node)
-            if text:
-                return text
-    return None
-
-
 def choose_title(
     tree: HtmlElement,
     metas: dict[str, str],
     articles: list[dict[str, Any]],
     sites: list[str],
     hints: PageHints,
-    extracted: str | None,
+    extracted: tuple[str | None, str | None, Microdata | None],
 ) -> tuple[str, str | None]:
-    """The headline a reader sees, without the site's affixes, and the signal it came from."""
-    h1 = _headline(tree)
-    title_node = tree.find(".//title")
+    """The headline a reader sees, without the site's affixes, and the signal it came from.
+
+    ``extracted`` is (the raw <title>, trafilatura's title, the page's microdata).
+    """
+    h1 = page_headline(tree)
+    title, library, micro = extracted
     raw: list[tuple[str, str | None]] = [
         (
             "jsonld",
             next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), None),
         ),
         ("h1", h1),
+        ("microdata", micro.headline if micro else None),
         ("og", _meta(metas, "og:title")),
         ("feed", hints.title),
         ("meta", _meta(metas, *_TITLE_META)),
-        ("title", visible_text(title_node) if title_node is not None else None),
-        ("trafilatura", extracted),
+        ("title", title),
+        ("trafilatura", library),
     ]
-    site_keys = {fold(name) for name in sites}
+    site_keys = {fold(name) for name in (*sites, *hints.title_affixes)}
     votes = _Votes(TITLE_WEIGHTS)
     for signal, value in raw:
-        text = strip_site_affix(" ".join((value or "").split()), sites, h1)
+        text = " ".join((value or "").split())
+        text = strip_site_affix(text, sites, h1, affixes=hints.title_affixes)
         if text and fold(text) not in site_keys:
             votes.add(fold(text), signal, text)
     best = votes.best()
@@ -200,31 +190,6 @@ def _ld_names(value: Any) -> Iterator[tuple[str, bool]]:
                 yield name, organization
 
 
-def _byline_texts(tree: HtmlElement) -> list[str]:
-    """Visible bylines: a byline/author block, rel=author links, or a "By ..." paragraph."""
-    # The story's own element first: a byline sits in it, and a big page's chrome is not read.
-    scope = next(
-        (n for n in (tree.find(".//article"), tree.find(".//main")) if n is not None), tree
-    )
-    for node in scope.xpath(_BYLINE_XPATH):
-        classes = (node.get("class") or "").lower().split()
-        if any(
-            c in ("byline", "author", "authors", "story-byline", "article-byline") for c in classes
-        ):
-            text = visible_text(node)
-            if text and len(text) <= _BYLINE_MAX_CHARS:
-                return [text]
-    links = [visible_text(a) for a in tree.iterfind(".//a[@rel='author']")]
-    if links:
-        return [", ".join(links)]
-    for path in (".//article//p", ".//main//p"):
-        for node in tree.iterfind(path):
-            text = visible_text(node)
-            if _BYLINE_START.match(text) and len(text) <= _BYLINE_MAX_CHARS:
-                return [text]
-    return []
-
-
 def choose_authors(
     tree: HtmlElement,
     metas: dict[str, str],
@@ -232,6 +197,7 @@ def choose_authors(
     sites: list[str],
     hints: PageHints,
     extracted: list[str],
+    micro: Microdata | None = None,
 ) -> tuple[list[str], list[str], str | None]:
     """(people, credits, signal): people by agreement, credits from every signal."""
     signals: list[tuple[str, list[str]]] = []
@@ -242,7 +208,10 @@ def choose_authors(
             credits += [name for name, organization in names if organization]
             signals.append(("jsonld", [name for name, organization in names if not organization]))
             break
-    signals.append(("byline", [n for text in _byline_texts(tree) for n in split_byline(text)]))
+    if micro is not None:
+        credits += [n for name in micro.organizations if (n := clean_name(name))]
+        signals.append(("microdata", [n for raw in micro.people for n in split_byline(raw)]))
+    signals.append(("byline", [n for text in byline_texts(tree) for n in split_byline(text)]))
     meta = _meta(metas, *_AUTHOR_META)
     if meta and not meta.startswith(("http://", "https://")):
         signals.append(("meta", split_byline(meta)))
@@ -262,9 +231,9 @@ def choose_authors(
 
 
 def _date_candidates(
-    tree: HtmlElement,
     metas: dict[str, str],
     articles: list[dict[str, Any]],
+    micro: str | None,
     keys: tuple[str, ...],
     meta: tuple[str, ...],
 ) -> Iterator[tuple[str, str]]:
@@ -272,6 +241,8 @@ def _date_candidates(
         if isinstance(obj.get(keys[0]), str):
             yield "jsonld", obj[keys[0]]
             break
+    if micro:
+        yield "microdata", micro
     og = _meta(metas, keys[1])
     if og:
         yield "og", og
@@ -296,14 +267,13 @@ def choose_published(
     articles: list[dict[str, Any]],
     hints: PageHints,
     day: str | None,
+    micro: Microdata | None = None,
 ) -> tuple[datetime | None, str | None]:
     """(published_at in UTC, signal): the heaviest day, at the best time the page gives it."""
-    raw = list(
-        _date_candidates(
-            tree, metas, articles, ("datePublished", "article:published_time"), _PUBLISHED_META
-        )
-    )
-    for node in tree.iterfind(".//time[@datetime]"):
+    keys = ("datePublished", "article:published_time")
+    published = micro.published if micro else None
+    raw = list(_date_candidates(metas, articles, published, keys, _PUBLISHED_META))
+    for node in _DATETIMES(tree):
         if node.get("itemprop") == "datePublished" or "pubdate" in node.attrib or _in_story(node):
             raw.append(("time", node.get("datetime", "")))
             break
@@ -329,6 +299,9 @@ def choose_published(
 
 def _best_time(stamp: datetime, same_day: list[datetime]) -> datetime:
     """A bare date or a time without offset, completed by an agreeing candidate that has them."""
+    if stamp.tzinfo is None:  # the same local time with its offset, midnight included
+        same = (s for s in same_day if s.tzinfo is not None and s.replace(tzinfo=None) == stamp)
+        stamp = next(same, stamp)
     aware = [
         s for s in same_day if s.tzinfo is not None and (s.hour, s.minute, s.second) != (0, 0, 0)
     ]
@@ -352,12 +325,15 @@ def _in_story(node: HtmlElement) -> bool:
 
 
 def choose_modified(
-    tree: HtmlElement, metas: dict[str, str], articles: list[dict[str, Any]], hints: PageHints
+    metas: dict[str, str],
+    articles: list[dict[str, Any]],
+    hints: PageHints,
+    micro: Microdata | None = None,
 ) -> datetime | None:
     """When the page says it was last changed, if it says so apart from the publication."""
-    for _, value in _date_candidates(
-        tree, metas, articles, ("dateModified", "article:modified_time"), _MODIFIED_META
-    ):
+    keys = ("dateModified", "article:modified_time")
+    modified = micro.modified if micro else None
+    for _, value in _date_candidates(metas, articles, modified, keys, _MODIFIED_META):
         stamp = parse_timestamp(value)
         if stamp is not None and (
             hints.fetched_at is None or as_utc(stamp) <= hints.fetched_at + _FUTURE_SLACK
@@ -367,19 +343,38 @@ def choose_modified(
 
 
 def choose_metadata(
-    tree: HtmlElement, ld_objects: list[dict[str, Any]], url: str, hints: PageHints, doc: Any
+    tree: HtmlElement,
+    ld_objects: list[dict[str, Any]],
+    url: str,
+    hints: PageHints,
+    doc: Any,
+    *,
+    metas: dict[str, str] | None = None,
+    author_search: Callable[[HtmlElement], list[str]] | None = None,
 ) -> Chosen:
-    """Weigh every signal for title, authors and dates; ``doc`` is trafilatura's result."""
+    """Weigh every signal for title, authors and dates; ``doc`` is trafilatura's metadata.
+
+    ``author_search`` is trafilatura's costly search of the whole page for a byline, run
+    only when no other signal named a person or credit; ``metas`` the page's meta tags, if
+    the caller has read them already.
+    """
     articles = article_objects(ld_objects)
-    metas = meta_tags(tree)
+    metas = meta_tags(tree) if metas is None else metas
+    micro = microdata_article(tree)
     sites = site_names(tree, metas, ld_objects, hints, url)
-    title, title_source = choose_title(tree, metas, articles, sites, hints, doc.title)
-    extracted_authors = [a for a in (doc.author or "").split(";") if a.strip()]
-    authors, credits, authors_source = choose_authors(
-        tree, metas, articles, sites, hints, extracted_authors
+    raw_title = page_title(tree)
+    title, title_source = choose_title(
+        tree, metas, articles, sites, hints, (raw_title, doc.title, micro)
     )
-    published, published_source = choose_published(tree, metas, articles, hints, doc.date)
-    modified = choose_modified(tree, metas, articles, hints)
+    authors, credits, authors_source = choose_authors(
+        tree, metas, articles, sites, hints, _names(doc.author), micro
+    )
+    if not authors and not credits and not doc.author and author_search is not None:
+        authors, credits, authors_source = choose_authors(
+            tree, metas, articles, sites, hints, author_search(tree), micro
+        )
+    published, published_source = choose_published(tree, metas, articles, hints, doc.date, micro)
+    modified = choose_modified(metas, articles, hints, micro)
     if modified is not None and published is not None and modified <= published:
         modified = None  # the same moment again says nothing about a change
     declared_site = next(iter(sites), None) if sites and sites[0] not in hints.site_names else None
@@ -393,4 +388,9 @@ def choose_metadata(
         published_source=published_source,
         modified_at=modified,
         site_name=doc.sitename or declared_site,
+        page_title=raw_title,
     )
+
+
+def _names(authors: str | None) -> list[str]:
+    return [name for name in (authors or "").split(";") if name.strip()]

@@ -35,9 +35,11 @@ from pipelines.metadata import (
     canonical_href,
     is_not_article,
     json_ld_objects,
+    meta_tags,
     page_language,
     primary_subtag,
 )
+from pipelines.templates import TitleTemplates
 from pipelines.titles import host_names
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ _WARM_TIMEOUT = 60.0  # seconds a starting pool waits for every worker to answer
 # trafilatura is imported where it runs: in the workers, whose forkserver loads it once for
 # all of them, not in the crawl process, whose start-up it would slow by 0.15 s (a tenth of a
 # re-crawl that finds nothing new).
-_WORKER_PRELOAD = [__name__, "trafilatura"]
+_WORKER_PRELOAD = [__name__, "trafilatura", "pipelines.libmeta"]
 _UNLIMITED = 2**62  # DOWNLOAD_MAXSIZE = 0: no limit (zlib needs a number)
 PENDING_PER_WORKER = 2  # pages handed to the pool per worker: one running, one queued
 # Loggers of the extraction libraries: per-page chatter that the rejection stats already count.
@@ -91,6 +93,7 @@ class Extracted(ArticleMetadata):
     canonical_href: str | None  # absolute, as declared; not yet checked against the site
     encoding: str
     html_zlib: bytes = field(repr=False)
+    page_title: str | None = None  # the raw <title>, from which a crawl learns the template
 
 
 def extract_article(
@@ -137,23 +140,23 @@ def _extract_from_tree(
 ) -> Extracted | Rejection:
     from trafilatura import bare_extraction  # in the worker: see _WORKER_PRELOAD
 
-    doc = bare_extraction(
-        tree,
-        url=url,
-        fast=options.fast,
-        include_comments=False,
-        with_metadata=True,
-        date_extraction_params=dict(_DATE_PARAMS),
-    )
+    from pipelines.libmeta import library_metadata, searched_authors
+
+    # The text alone: trafilatura's metadata sweep is run in parts by pipelines.libmeta.
+    doc = bare_extraction(tree, url=url, fast=options.fast, include_comments=False)
     if doc is None or not (doc.text or "").strip():
         return Rejection("no_text")
+    metas = meta_tags(tree)
     ld_objects = list(json_ld_objects(tree))
-    if is_not_article(tree, ld_objects, doc.pagetype):
-        return Rejection("not_article", doc.pagetype or "")
+    library = library_metadata(tree, url, dict(_DATE_PARAMS))
+    if is_not_article(metas, ld_objects, library.pagetype):
+        return Rejection("not_article", library.pagetype or "")
     text = doc.text.strip()
     if len(text) < options.min_text_chars:
         return Rejection("too_short", f"{len(text)} < {options.min_text_chars} chars")
-    chosen = choose_metadata(tree, ld_objects, url, options.hints, doc)
+    chosen = choose_metadata(
+        tree, ld_objects, url, options.hints, library, metas=metas, author_search=searched_authors
+    )
     return Extracted(
         title=chosen.title,
         title_source=chosen.title_source,
@@ -163,13 +166,14 @@ def _extract_from_tree(
         published_at=chosen.published_at,
         published_source=chosen.published_source,
         modified_at=chosen.modified_at,
-        language=page_language(tree, ld_objects) or primary_subtag(options.language_hint),
+        language=page_language(tree, metas, ld_objects) or primary_subtag(options.language_hint),
         site_name=chosen.site_name,
-        description=doc.description or None,
-        categories=list(doc.categories or []),
-        tags=list(doc.tags or []),
+        description=library.description or None,
+        categories=list(library.categories or []),
+        tags=list(library.tags or []),
         text=text,
-        canonical_href=canonical_href(tree, url),
+        page_title=chosen.page_title,
+        canonical_href=canonical_href(tree, metas, url),
         encoding=encoding,
         html_zlib=body_zlib or zlib.compress(body, 1),
     )
@@ -301,7 +305,9 @@ class ExtractPipeline:
     """Scrapy stage: Page -> Article through a pool of extraction processes; other items pass.
 
     The pool is the one the entry point put in NEWSWIRE_EXTRACT_POOL, shared with the other
-    crawlers of the process, or else one of the pipeline's own.
+    crawlers of the process, or else one of the pipeline's own. Each page goes to the workers
+    with its source's title template: learned, at the source's first page, from the titles
+    of its latest stored pages, then from every page this run extracts.
     """
 
     def __init__(
@@ -321,6 +327,7 @@ class ExtractPipeline:
             self.pool = ExtractionPool(workers, log_level=level if isinstance(level, int) else 20)
         if self.pool is not None:
             crawler.signals.connect(self._request_scheduled, signal=signals.request_scheduled)
+        self.templates = TitleTemplates.from_settings(crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -353,12 +360,16 @@ class ExtractPipeline:
         if not isinstance(item, Page):
             return item
         stats = self.crawler.stats
-        options = replace(self.options, language_hint=item.language_hint, hints=self._hints(item))
+        template = await self.templates.template(item.source)
+        hints = self._hints(item, template.affixes)
+        options = replace(self.options, language_hint=item.language_hint, hints=hints)
         args = (item.body, item.response_url, item.content_type, options, item.content_encoding)
         if self.pool is None:
             result = extract_article(*args)
         else:
             result = await self.pool.extract(*args)
+        if isinstance(result, Extracted):
+            template.add(result.page_title)
         if isinstance(result, Rejection):
             if item.refetch is not None and result.reason in _NO_LONGER_AN_ARTICLE:
                 # A stored article that now answers with a page that is not one: removed.
@@ -369,7 +380,7 @@ class ExtractPipeline:
         stats.inc_value("newswire/extracted")
         return self._build_article(item, result)
 
-    def _hints(self, page: Page) -> PageHints:
+    def _hints(self, page: Page, affixes: tuple[str, ...]) -> PageHints:
         """The feed entry that led to the page and the names its source goes by."""
         source = getattr(self.crawler.spider, "source", None)
         names = (source.name, *host_names(source.home)) if source is not None else ()
@@ -379,6 +390,7 @@ class ExtractPipeline:
             authors=page.hint_authors,
             site_names=names,
             fetched_at=page.fetched_at,
+            title_affixes=affixes,
         )
 
     def _build_article(self, page: Page, extracted: Extracted) -> Article:

@@ -3,6 +3,8 @@
 ``newswire reextract`` runs this over a database crawled by an older newswire: titles,
 authors, credits, dates and their provenance are extracted again from the HTML the store
 kept (``article_html``); the body text, and so the duplicate fingerprints, stay as stored.
+Each source's title template is learned first from the titles of its latest stored pages,
+the same pages every time, so a second run strips what the first stripped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import psycopg
 from newswire.records import ArticleMetadata
 from pipelines.evidence import PageHints
 from pipelines.extract import Extracted, ExtractOptions, extract_article
-from pipelines.titles import host_names
+from pipelines.titles import TEMPLATE_TITLES, TitleTemplate, head_title, host_names
 from storage.rewrite import (
     METADATA_FIELDS,
     StoredPage,
@@ -27,6 +29,7 @@ from storage.rewrite import (
     stored_pages,
     update_metadata,
 )
+from storage.titles import recent_page_heads
 
 logger = logging.getLogger(__name__)
 # What the crawl knew and the stored HTML alone does not say (the feed entry's title and date,
@@ -54,10 +57,15 @@ class ReextractReport:
     fields: Counter[str] = field(default_factory=Counter)
 
 
-def fresh_metadata(page: StoredPage) -> ArticleMetadata | None:
-    """The current extraction's metadata for a stored page; None if it is now rejected."""
+def fresh_metadata(page: StoredPage, affixes: tuple[str, ...] = ()) -> ArticleMetadata | None:
+    """The current extraction's metadata for a stored page; None if it is now rejected.
+
+    ``affixes`` are its source's title template (``TitleTemplate.affixes``).
+    """
     hints = PageHints(
-        site_names=(page.source, *host_names(page.fetched_url)), fetched_at=page.fetched_at
+        site_names=(page.source, *host_names(page.fetched_url)),
+        fetched_at=page.fetched_at,
+        title_affixes=affixes,
     )
     options = ExtractOptions(min_text_chars=0, hints=hints)
     content_type = f"text/html; charset={page.encoding}"
@@ -88,6 +96,7 @@ def reextract(
 ) -> ReextractReport:
     """Extract every selected article again; ``progress(done, total)`` after each batch."""
     report = ReextractReport()
+    templates: dict[str, tuple[str, ...]] = {}
     total = count_stored_pages(conn, source=request.source, since=request.since)
     after_id = 0
     while True:
@@ -102,7 +111,10 @@ def reextract(
             break
         changes = []
         for page in pages:
-            new = fresh_metadata(page)
+            if page.source not in templates:
+                heads = recent_page_heads(conn, page.source, TEMPLATE_TITLES)
+                templates[page.source] = TitleTemplate(map(head_title, heads)).affixes
+            new = fresh_metadata(page, templates[page.source])
             if new is None:
                 report.rejected += 1
                 logger.debug("article %d is no longer extracted as an article: kept", page.id)

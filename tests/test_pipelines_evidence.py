@@ -137,3 +137,60 @@ def test_modified_at_is_kept_apart() -> None:
     assert chosen.modified_at == datetime(2024, 3, 5, 18, 30, tzinfo=UTC)
     same = choose(ld(datePublished="2024-03-05T10:00:00Z", dateModified="2024-03-05T10:00:00Z"))
     assert same.modified_at is None
+
+
+def test_microdata_names_the_story_when_nothing_else_does() -> None:
+    body = (
+        '<article itemscope itemtype="https://schema.org/NewsArticle">'
+        f'<div itemprop="headline">{HEADLINE}</div>'
+        '<p class="contributors"><span itemprop="author" itemscope '
+        'itemtype="https://schema.org/Person"><span itemprop="name">Ada Quill</span></span>, '
+        '<span itemprop="author" itemscope itemtype="https://schema.org/Organization">'
+        '<span itemprop="name">Reuters</span></span></p>'
+        '<time itemprop="datePublished" datetime="2024-03-05T20:40:00+01:00">5 March</time>'
+        '<time itemprop="dateModified" datetime="2024-03-06T08:00:00+01:00">6 March</time>'
+        "</article>"
+    )
+    chosen = choose(f"<title>{HEADLINE} | Harbour</title>", body)
+    assert (chosen.title, chosen.title_source) == (HEADLINE, "microdata")
+    assert (chosen.authors, chosen.credits, chosen.authors_source) == (
+        ["Ada Quill"],
+        ["Reuters"],
+        "microdata",
+    )
+    assert (chosen.published_at, chosen.published_source) == (
+        datetime(2024, 3, 5, 19, 40, tzinfo=UTC),
+        "microdata",
+    )
+    assert chosen.modified_at == datetime(2024, 3, 6, 7, 0, tzinfo=UTC)
+
+
+def test_the_template_hint_strips_what_no_declared_name_spells() -> None:
+    head = (
+        f"<title>{HEADLINE} — Independent news since 1921</title>"
+        f'<meta property="og:title" content="{HEADLINE} — Independent news since 1921">'
+    )
+    plain = choose(head, "<p>Text.</p>")
+    assert plain.title == f"{HEADLINE} — Independent news since 1921"
+    assert plain.page_title == plain.title  # the raw <title>, for learning the template
+    hints = PageHints(
+        site_names=("harbour",), fetched_at=FETCHED, title_affixes=("independentnewssince1921",)
+    )
+    assert (choose(head, "<p>Text.</p>", hints).title, plain.title_source) == (HEADLINE, "og")
+
+
+def test_the_costly_author_search_runs_only_when_no_signal_names_anyone() -> None:
+    tree = fromstring("<html><body><p>Text.</p></body></html>")
+    asked = []
+
+    def search(page: object) -> list[str]:
+        asked.append(page)
+        return ["Ada Quill"]
+
+    doc = SimpleNamespace(title=None, author=None, date=None, sitename=None)
+    hints = PageHints(fetched_at=FETCHED)
+    chosen = choose_metadata(tree, [], URL, hints, doc, author_search=search)
+    assert (chosen.authors, chosen.authors_source, asked) == (["Ada Quill"], "trafilatura", [tree])
+    named = fromstring('<html><body><p class="byline">By Ben Okafor</p></body></html>')
+    chosen = choose_metadata(named, [], URL, hints, doc, author_search=search)
+    assert (chosen.authors, len(asked)) == (["Ben Okafor"], 1)

@@ -28,6 +28,8 @@ from pipelines.extract import (
     Rejection,
     extract_article,
 )
+from storage.queries import store_articles
+from tests.test_storage_queries import make_article
 
 URL = "https://harbour-times.test/2024/03/05/tide-barrier-vote"
 
@@ -598,3 +600,58 @@ def test_a_bad_gzip_body_is_a_counted_rejection(body: bytes, limit: int, detail:
     result = extract_article(body, URL, "text/html", ExtractOptions(max_html_bytes=limit), "gzip")
     assert isinstance(result, Rejection)
     assert result.reason == "bad_body" and detail in result.detail
+
+
+# --- the source's title template ----------------------------------------------------------------
+
+TAGLINE = "Independent news since 1921"
+
+
+def tagline_page(number: int) -> str:
+    """A page that names its site only by a tagline after the headline: no <h1>, no
+    og:site_name, no publisher; only the same tagline on many titles says it is the site's."""
+    story = f"Harbour story number {number} about the tide barrier"
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f"<html lang='en'><head><title>{story} — {TAGLINE}</title>"
+        f'<meta property="og:title" content="{story} — {TAGLINE}"></head><body><article>'
+        f'<p class="headline">{story}</p>{paragraphs}</article></body></html>'
+    )
+
+
+def _titles(settings: dict[str, object], numbers: range) -> list[str]:
+    crawler = get_crawler(_NewsSpider, {"NEWSWIRE_EXTRACT_WORKERS": 0, **settings})
+    crawler.spider = _NewsSpider.from_crawler(crawler)
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    pages = [make_page(tagline_page(n), url=f"{URL}/{n}", hint_title=None) for n in numbers]
+    return [article.title for article in asyncio.run(_through(pipeline, pages))]  # type: ignore[union-attr]
+
+
+def test_a_crawl_learns_the_template_from_the_titles_it_sees() -> None:
+    titles = _titles({}, range(5))
+    tagged = [title.endswith(f" — {TAGLINE}") for title in titles]
+    assert tagged == [True, True, True, False, False]  # three titles make a template
+    assert titles[3] == "Harbour story number 3 about the tide barrier"
+
+
+def test_a_crawl_starts_from_the_template_of_the_sources_stored_pages(
+    db: object, database_url: str
+) -> None:
+    stored = [
+        replace(
+            make_article(f"s{n}", source="harbour"),
+            html_zlib=zlib.compress(tagline_page(100 + n).encode()),
+        )
+        for n in range(3)
+    ]
+    store_articles(db, None, stored)  # type: ignore[arg-type]
+    titles = _titles({"NEWSWIRE_DATABASE_URL": database_url}, range(2))
+    assert titles == [f"Harbour story number {n} about the tide barrier" for n in range(2)]
+
+
+def test_an_unreachable_database_leaves_the_template_to_the_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    titles = _titles({"NEWSWIRE_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"}, range(4))
+    assert [title.endswith(TAGLINE) for title in titles] == [True, True, True, False]
+    assert "stored titles unreadable" in caplog.text

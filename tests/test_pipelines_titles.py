@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.titles import fold, host_names, strip_site_affix
+from pipelines.titles import TitleTemplate, fold, head_title, host_names, site_key, strip_site_affix
 
 HEADLINE = "Council approves the tide barrier"
 
@@ -50,3 +50,76 @@ def test_fold_ignores_unicode_form_case_and_punctuation() -> None:
 )
 def test_host_names(url: str, expected: list[str]) -> None:
     assert host_names(url) == expected
+
+
+# --- the source's template ---------------------------------------------------------------------
+
+STORIES = [
+    "Council approves the tide barrier",
+    "Ferry timetable changes from Monday",
+    "Harbour wall repairs start in May",
+    "Lowmere school wins the robotics cup",
+    "New bus line links the old quarter",
+]
+TAGLINE = "Independent news since 1921"
+
+
+def test_the_template_is_what_many_titles_share() -> None:
+    titles = [f"{story} — {TAGLINE}" for story in STORIES[:3]]
+    titles += ["Morning Brief: " + STORIES[3], "Morning Brief: " + STORIES[4]]
+    template = TitleTemplate(titles)
+    assert template.affixes == (site_key(TAGLINE),)  # three titles share it; two are not many
+    template.add("Morning Brief: Tide barrier vote goes to a second round")
+    assert template.affixes == tuple(sorted([site_key(TAGLINE), "morningbrief"]))
+
+
+def test_a_story_repeated_on_many_pages_is_not_the_template() -> None:
+    # The headline is the longest part: never a candidate, however many titles carry it.
+    titles = [f"{STORIES[0]} - {suffix}" for suffix in ("PLANET", "Herald", "Updates", "News")]
+    assert site_key(STORIES[0]) not in TitleTemplate(titles).affixes
+
+
+def test_the_same_title_counts_once_and_dates_never_count() -> None:
+    assert TitleTemplate([f"{STORIES[0]} — {TAGLINE}"] * 5).affixes == ()
+    dated = [f"{story} – 30.01.2024" for story in STORIES]
+    assert TitleTemplate(dated).affixes == ()
+    assert TitleTemplate([None, "", "   "]).affixes == ()
+
+
+def test_the_share_grows_with_the_titles() -> None:
+    tagged = [f"{story} — {TAGLINE}" for story in STORIES[:3]]
+    plain = [f"Story number {n} about the harbour" for n in range(100)]
+    assert TitleTemplate([*tagged, *plain]).affixes == ()  # 3 of 103 is under 5 %
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "expected"),
+    [
+        (f"{HEADLINE} — {TAGLINE}", None, HEADLINE),
+        (f"{HEADLINE} — {TAGLINE} | Harbour Times", None, HEADLINE),
+        (f"{TAGLINE}: {HEADLINE}", None, HEADLINE),
+        # A template part the <h1> holds stays, and a whole title is never cut.
+        (f"{HEADLINE} — {TAGLINE}", f"{HEADLINE} — {TAGLINE}", f"{HEADLINE} — {TAGLINE}"),
+        (f"{TAGLINE} — {HEADLINE}", f"{TAGLINE} and more", f"{TAGLINE} — {HEADLINE}"),
+        (TAGLINE, None, TAGLINE),
+        # Matched whole, never inside a part.
+        (f"{HEADLINE} — {TAGLINE} for all", None, f"{HEADLINE} — {TAGLINE} for all"),
+    ],
+)
+def test_strip_the_template(title: str, h1: str | None, expected: str) -> None:
+    affixes = (site_key(TAGLINE),)
+    assert strip_site_affix(title, ["Harbour Times"], h1, affixes=affixes) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("<html><head><title>Tide &amp; barrier\n — Herald</title>", "Tide & barrier — Herald"),
+        ('<HEAD><TITLE lang="en">One</TITLE><title>Two</title>', "One"),
+        ("<head><title></title>", None),
+        ("<head><meta charset=utf-8><title>cut off by the head's end", None),
+        ("", None),
+    ],
+)
+def test_head_title(head: str, expected: str | None) -> None:
+    assert head_title(head) == expected

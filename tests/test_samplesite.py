@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import lxml.html
 import pytest
 import trafilatura
 
@@ -34,9 +35,12 @@ from newswire.samplesite.content import human_date, slugify
 from newswire.samplesite.pages import PageContext, render_article
 from newswire.samplesite.site import META_STYLES
 from newswire.samplesite.sourcesfile import toml_value
+from newswire.samplesite.styles import MICRODATA, TAGLINES, TEMPLATE
 from newswire.samplesite.truth import build_truth
 from pipelines.evidence import PageHints
 from pipelines.extract import Extracted, ExtractOptions, extract_article
+from pipelines.metadata import json_ld_objects
+from pipelines.titles import TitleTemplate, head_title
 
 NOW = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
 SLOW = 0.4
@@ -204,16 +208,24 @@ def test_local_dates_never_run_ahead_of_utc(now: datetime) -> None:
     assert max(a.published.date() for a in articles) <= now.date()
 
 
-def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[str]:
-    """Render one truth article and compare newswire's record of it with the truth entry;
-    the body text is trafilatura's, unchanged."""
+def _render(site: SampleSite, base_urls: dict[str, str], entry: dict) -> str:
     base = base_urls[entry["outlet"]]
     article = site.find_article(entry["outlet"], "/" + entry["url"][len(base) :])
     assert article is not None, entry["url"]
     html = render_article(PageContext(site, site.outlets[entry["outlet"]], base_urls), article)
     encoding = entry["legacy_encoding"] or "utf-8"
-    page = html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
-    options = ExtractOptions(hints=PageHints(site_names=(entry["outlet"],)))
+    return html.encode(encoding).decode(encoding)  # as a crawler decodes the declared charset
+
+
+def _extract(
+    site: SampleSite, base_urls: dict[str, str], entry: dict, affixes: tuple[str, ...]
+) -> list[str]:
+    """Render one truth article and compare newswire's record of it with the truth entry;
+    the body text is trafilatura's, unchanged. ``affixes``: its outlet's title template."""
+    page = _render(site, base_urls, entry)
+    encoding = entry["legacy_encoding"] or "utf-8"
+    hints = PageHints(site_names=(entry["outlet"],), title_affixes=affixes)
+    options = ExtractOptions(hints=hints)
     result = extract_article(page.encode(encoding), entry["url"], None, options)
     assert isinstance(result, Extracted), (entry["url"], result)
     doc = trafilatura.bare_extraction(page, url=entry["url"], with_metadata=True)
@@ -242,16 +254,24 @@ def _extract(site: SampleSite, base_urls: dict[str, str], entry: dict) -> list[s
 @pytest.mark.parametrize("now", [NOW, None], ids=["fixed-now", "real-now"])
 def test_newswire_agrees_with_truth(now: datetime | None) -> None:
     """Every field of every article, in every metadata style the site renders."""
-    site = build_site(now=now, bulk_articles=12)
+    site = build_site(now=now, bulk_articles=72)  # three pages of style 7 on each outlet
     site.publish_next()  # the held-back article is rendered too
     base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
     truth = build_truth(site, base_urls)
-    assert len(truth["articles"]) >= 40
+    assert len(truth["articles"]) >= 100
     assert {
         site.find_article(a["outlet"], "/" + a["url"].split("/", 3)[3]).meta_style
         for a in truth["articles"]
     } == set(range(META_STYLES))
-    mismatches = [m for entry in truth["articles"] for m in _extract(site, base_urls, entry)]
+    # Each outlet's template, from its pages' titles, as a crawl learns it from stored pages.
+    templates: dict[str, TitleTemplate] = {name: TitleTemplate() for name in site.outlets}
+    for entry in truth["articles"]:
+        templates[entry["outlet"]].add(head_title(_render(site, base_urls, entry)))
+    mismatches = [
+        m
+        for entry in truth["articles"]
+        for m in _extract(site, base_urls, entry, templates[entry["outlet"]].affixes)
+    ]
     assert mismatches == []
 
 
@@ -772,3 +792,49 @@ def test_comment_pages_serve_the_commented_column(running: RunningSite, truth: d
     assert lines[0] == ["Join the discussion: 41 comments."]
     assert lines[1] == ["Join the discussion: 44 comments, page 2 of 7."]
     assert len({line[0] for line in lines}) == 4
+
+
+def test_style_7_names_its_site_by_nothing_but_the_template() -> None:
+    """No og:site_name, publisher, <h1>, source name or host spells the tagline: without the
+    outlet's template the title keeps it, with it the headline is clean."""
+    site = build_site(now=NOW, bulk_articles=72)
+    base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
+    pages = [site.bulk_article(i) for i in range(72)]
+    tagged = [a for a in pages if a.meta_style == TEMPLATE]
+    assert {a.outlet for a in tagged} == set(site.outlets)
+    templates: dict[str, TitleTemplate] = {name: TitleTemplate() for name in site.outlets}
+    rendered = {}
+    for article in [*site.articles, *pages]:
+        ctx = PageContext(site, site.outlets[article.outlet], base_urls)
+        rendered[article.path] = html = render_article(ctx, article)
+        templates[article.outlet].add(head_title(html))
+    for article in tagged:
+        html, url = rendered[article.path], base_urls[article.outlet] + article.path[1:]
+        tree = lxml.html.fromstring(html)
+        assert not tree.xpath("//h1") and 'property="og:site_name"' not in html
+        assert all("publisher" not in obj for obj in json_ld_objects(tree))
+        tagline = TAGLINES[site.outlets[article.outlet].style]
+        assert f"— {tagline}</title>" in html
+        for affixes, title in [((), f"{article.story.title} — {tagline}"), (None, None)]:
+            affixes = templates[article.outlet].affixes if affixes is None else affixes
+            hints = PageHints(site_names=(article.outlet,), title_affixes=affixes)
+            result = extract_article(html.encode(), url, None, ExtractOptions(hints=hints))
+            assert isinstance(result, Extracted)
+            assert result.title == (title or article.story.title), url
+
+
+def test_style_6_is_microdata_in_visible_elements_only() -> None:
+    site = build_site(now=NOW, bulk_articles=12)
+    base_urls = {name: f"http://127.0.0.1:{9100 + i}/" for i, name in enumerate(site.outlets)}
+    styled = [a for a in site.articles if a.meta_style == MICRODATA and not a.disallowed]
+    assert styled and any(a.modified for a in styled)
+    for article in styled:
+        html = render_article(PageContext(site, site.outlets[article.outlet], base_urls), article)
+        assert "ld+json" not in html and 'name="author"' not in html
+        assert 'itemtype="https://schema.org/NewsArticle"' in html
+        assert "published_time" not in html and "modified_time" not in html
+        url = base_urls[article.outlet] + article.path[1:]
+        result = extract_article(html.encode(), url, None, ExtractOptions())
+        assert isinstance(result, Extracted)
+        assert (result.authors, result.authors_source) == (list(article.story.authors), "microdata")
+        assert result.modified_at == (article.modified and article.modified.astimezone(UTC))

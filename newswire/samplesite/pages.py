@@ -2,10 +2,11 @@
 
 Article pages carry the metadata real news pages carry (JSON-LD NewsArticle, Open Graph,
 ``article:published_time``, ``<time datetime>``, a human date, a byline) plus navigation, ads,
-related links and comments. Each article shows one of six metadata styles
+related links and comments. Each article shows one of eight metadata styles
 (``site.Article.meta_style``) that real sites use and that trip up extractors: site affixes
 in the title, an SEO title unlike the ``<h1>``, JSON-LD in ``@graph``, agency credits,
-bylines only in visible text, dates without offset, a related box with other dates.
+bylines only in visible text, dates without offset, a related box with other dates, and
+(``styles``) microdata only, or a tagline only the site's template shows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from newswire.samplesite import syndication
 from newswire.samplesite.content import comment_lines, human_date, slugify
 from newswire.samplesite.outlets import IMAGE_PATH, LOGIN_PATH, PDF_PATH, SUBSCRIBE_PATH, Outlet
 from newswire.samplesite.site import PAGE_SIZE, Article, SampleSite
+from newswire.samplesite.styles import (
+    MICRODATA,
+    TEMPLATE,
+    microdata_header,
+    template_header,
+    template_title,
+)
 from newswire.samplesite.truth import absolute
 
 _STYLE = (
@@ -118,8 +126,10 @@ _ROLE = {"en": "Senior Correspondent", "fr": "Envoyé spécial", "de": "Korrespo
 
 
 def page_title(ctx: PageContext, article: Article) -> str:
-    """The <title> in the article's metadata style: the site's affix in one of six forms."""
+    """The <title> in the article's metadata style: the site's affix in one of seven forms."""
     story, outlet, style = article.story, ctx.outlet, article.meta_style
+    if style == TEMPLATE:
+        return template_title(outlet, article)
     if style == 1:
         return f"{story.title} - {outlet.short.upper()}"
     if style == 2:
@@ -185,6 +195,12 @@ def _article_meta(ctx: PageContext, article: Article) -> str:
         f'<meta property="og:image" content="{ctx.url(IMAGE_PATH)}">',
         f'<meta property="article:section" content="{escape(article.section.label)}">',
     ]
+    if style == TEMPLATE:  # no name of the site anywhere it declares one
+        del ld["headline"], ld["publisher"]
+        tags.remove(f'<meta property="og:site_name" content="{escape(ctx.outlet.title)}">')
+    if style == MICRODATA:  # the article's own elements say it all
+        tags.append(f'<link rel="canonical" href="{canonical}">')
+        return "\n".join(tags) + "\n"
     if style == 2:  # the page names its authors only in the visible byline
         del ld["headline"], ld["author"]
     else:
@@ -285,19 +301,28 @@ def _story(ctx: PageContext, article: Article, related_count: int, comment_page:
     """Masthead, the article itself, the files aside and the related list."""
     story = article.story
     tags = " ".join(f'<a rel="tag" href="/tag/{slugify(t)}/">{escape(t)}</a>' for t in story.tags)
+    published = _iso(article, article.published)
+    if article.meta_style == MICRODATA:
+        modified = _iso(article, article.modified) if article.modified else None
+        header = microdata_header(article, published, modified)
+    else:
+        headline = f'<h1 class="headline">{escape(story.title)}</h1>'
+        header = (
+            f"{template_header(article) if article.meta_style == TEMPLATE else headline}"
+            f'{_byline(article)}<p class="dateline"><time datetime="{published}">'
+            f"{escape(human_date(article.published, article.language))}</time></p>"
+        )
+    scope = ' itemscope itemtype="https://schema.org/NewsArticle"'
+    scope = scope if article.meta_style == MICRODATA else ""
     related = "".join(
         f'<li><a href="{href}">{escape(other.story.title)}</a>{_related_date(article, other)}</li>'
         for href, other in related_links(ctx, article, related_count)
     )
     return (
         f'<body class="article-page">\n{_masthead(ctx)}\n<main id="main">\n'
-        '<article class="story">\n<header class="story-header">'
+        f'<article class="story"{scope}>\n<header class="story-header">'
         f'<p class="kicker"><a href="{article.section.path}">'
-        f"{escape(article.section.label)}</a></p>"
-        f'<h1 class="headline">{escape(story.title)}</h1>'
-        f"{_byline(article)}"
-        f'<p class="dateline"><time datetime="{_iso(article, article.published)}">'
-        f"{escape(human_date(article.published, article.language))}</time></p></header>\n"
+        f"{escape(article.section.label)}</a></p>{header}</header>\n"
         f'<figure class="lead-image"><img src="{IMAGE_PATH}" alt="" width="640" height="360">'
         f"<figcaption>{escape(story.dek)}</figcaption></figure>\n"
         f'<div class="{_BODY_CLASS[ctx.outlet.style]}" itemprop="articleBody">\n'

@@ -28,7 +28,10 @@ ARCHIVE_AFTER = timedelta(days=7)  # older articles move to the gzip-compressed 
 BULK_SPAN = timedelta(days=20)
 # Agencies credited on the pages of metadata style 4, by language (see Article.meta_style).
 AGENCIES = {"en": "The Associated Press", "fr": "AFP", "de": "dpa", "es": "EFE"}
-META_STYLES = 6
+META_STYLES = 8
+# Regular articles show the styles a first crawl reads whole; style 7's tagline is learned
+# from many of an outlet's titles, so only the bulk world (hundreds of pages) shows it.
+REGULAR_STYLES = 7
 SYNDICATED_NUMBER = 3000  # the first syndication test-bed article's number
 _BULK_PATH = re.compile(r"-b(\d+)(?:/|\.html)?$")
 TRACKING_QUERIES = (
@@ -75,11 +78,13 @@ class Article:
         1 "- SITE" suffix and a role word in the byline, 2 an SEO title unlike the <h1>, a
         byline only in visible text and a date without offset, 3 a site prefix and JSON-LD
         in @graph, 4 a "：site" suffix and an agency credit, 5 a "-sectionㅣsite" suffix and
-        a related box with dates."""
-        spread = self.number if self.bulk_index is None else self.bulk_index * 7 // 3
-        style = spread % META_STYLES
+        a related box with dates, 6 microdata only, 7 a tagline only (see styles.py)."""
+        if self.bulk_index is None:
+            style = self.number % REGULAR_STYLES
+        else:
+            style = self.bulk_index * 7 // 3 % META_STYLES
         # A legacy charset cannot carry the full-width colon or the Korean bar.
-        return style - 3 if self.legacy_encoding and style >= 4 else style
+        return style - 3 if self.legacy_encoding and style in (4, 5) else style
 
     @property
     def credits(self) -> tuple[str, ...]:
