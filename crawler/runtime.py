@@ -1,6 +1,6 @@
 """What a crawl needs from outside Scrapy: its source record and a ready database.
 
-Entry points (the CLI, the scheduler's subprocess) put NEWSWIRE_SOURCES and
+Entry points (the CLI, a worker) put NEWSWIRE_SOURCES and
 NEWSWIRE_DATABASE_URL into the Scrapy settings; a bare ``scrapy crawl news -a source=NAME``
 from the repo root leaves them unset and they are read here from newswire's process config.
 """
@@ -42,5 +42,8 @@ def crawl_context(settings: BaseSettings, source_name: str | None) -> CrawlConte
         settings.set("HTTPCACHE_DIR", str(config.data_dir / cache_dir), priority="spider")
     # The source's limits become settings, which its own settings table may still override.
     settings.set("NEWSWIRE_EXTRACT_MIN_TEXT_CHARS", source.limits.min_text_chars, "spider")
+    # A crawl closes itself cleanly at its timeout (what it found is stored), in a worker
+    # among many crawls as in a process of its own.
+    settings.set("CLOSESPIDER_TIMEOUT", source.limits.timeout.total_seconds(), "spider")
     settings.setdict(dict(source.settings), priority="spider")
     return CrawlContext(source=source, database_url=database_url)

@@ -4,9 +4,9 @@ One asyncio reactor, one ``AsyncCrawlerRunner``: each claimed job (:mod:`schedul
 adds a crawl of its queued run, at most ``concurrency`` at once, instead of paying a
 ``scrapy crawl`` process start per run. All crawls share one extraction pool, one pool of two
 database connections for gates and stores, and one lock session holding every source's run
-lock (:class:`crawler.runstats.RunLocks`); procrastinate's own pool adds three. Every second
-the worker also cleans up after a killed worker: a job it had claimed but not started goes
-back to the queue, a job whose crawl was under way is failed, and so is its run. After
+lock (:class:`crawler.runstats.RunLocks`); procrastinate's own pool adds two: five in all.
+Every second the worker also cleans up after a killed worker
+(:func:`scheduler.queue.sweep_dead_workers`). After
 ``max_crawls`` crawls, or past ``max_memory_mb`` of RSS, it stops claiming, lets its open
 crawls finish and exits 0, to be restarted by its supervisor with a fresh heap. SIGTERM or
 SIGINT: it stops claiming, and its open crawls close cleanly (recorded interrupted) within
@@ -26,24 +26,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import procrastinate
-from procrastinate.jobs import Status
-from psycopg_pool import ConnectionPool
+import psycopg
+from procrastinate.exceptions import ConnectorException
+from psycopg_pool import ConnectionPool, PoolTimeout
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.runstats import RunLocks
 from crawler.spiders.news import NewsSpider
-from newswire.records import RunStatus
 from pipelines.extract import ExtractionPool, extract_workers
 from scheduler.inprocess import DATABASE_CONNECTIONS, CrawlOptions, crawl_settings
-from scheduler.queue import CRAWL_QUEUE, CRAWL_TASK, HEARTBEAT_SECONDS, STALLED_SECONDS, queue_app
+from scheduler.queue import (
+    CRAWL_QUEUE,
+    CRAWL_TASK,
+    HEARTBEAT_SECONDS,
+    STALLED_SECONDS,
+    queue_app,
+    sweep_dead_workers,
+)
 from storage.connection import open_pool
-from storage.runs import fail_dead_runs, get_run
 
 logger = logging.getLogger(__name__)
 
-QUEUE_CONNECTIONS = 3  # procrastinate: one listens for new jobs, two claim and record them
+QUEUE_CONNECTIONS = 2  # procrastinate: one listens for new jobs, one claims and records them
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,15 @@ class Worker:
         crawler = self.runner.create_crawler(NewsSpider)
         for key, value in self.shared.items():  # set on the crawler's own settings: shared
             crawler.settings.set(key, value, priority="cmdline")
-        await self.runner.crawl(crawler, source=source, run_id=run_id)
+        crawl = self.runner.crawl(crawler, source=source, run_id=run_id)
+        try:
+            await asyncio.shield(crawl)
+        except asyncio.CancelledError:
+            # procrastinate cancels the task of a job asked to abort (`newswire cancel`) or
+            # past its shutdown timeout: the crawl itself closes cleanly (it sees the cancel
+            # on its row within a second; at shutdown the runner stops it), so wait for it.
+            await crawl
+            raise
         self.crawls += 1
         if self.crawls >= self.options.max_crawls or rss_mb() >= self.options.max_memory_mb:
             logger.info(
@@ -104,29 +118,12 @@ class Worker:
             self.stopping = asyncio.ensure_future(self.runner.stop())
 
     async def _sweep(self, app: procrastinate.App, database: ConnectionPool) -> None:
-        """Fail what a killed worker left: its jobs (so their source locks free) and runs."""
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            manager = app.job_manager
-            await manager.prune_stalled_workers(STALLED_SECONDS)
-            for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
-                run_id = int(job.task_kwargs["run_id"])
-                if await asyncio.to_thread(self._still_queued, database, run_id):
-                    await manager.retry_job(job)  # claimed, never started: another worker will
-                    logger.warning("%s: run %s of a dead worker queued again", self.name, run_id)
-                else:
-                    await manager.finish_job(job, status=Status.FAILED, delete_job=False)
-            await asyncio.to_thread(self._fail_dead_runs, database)
-
-    def _still_queued(self, database: ConnectionPool, run_id: int) -> bool:
-        with database.connection() as conn:
-            run = get_run(conn, run_id)
-        return run is not None and run.status == RunStatus.QUEUED
-
-    def _fail_dead_runs(self, database: ConnectionPool) -> None:
-        with database.connection() as conn:
-            for run in fail_dead_runs(conn):
-                logger.warning("run %s of %s failed: its process died", run.id, run.source)
+            try:
+                await sweep_dead_workers(app, database)
+            except (psycopg.Error, PoolTimeout, ConnectorException) as exc:
+                logger.warning("%s: sweep failed (%s); again in a second", self.name, exc)
 
     async def serve(self) -> None:
         """Run jobs until stopped; the pools and the lock session close on the way out."""

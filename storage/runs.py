@@ -268,15 +268,6 @@ def queue_runs(conn: psycopg.Connection[Any], sources: Sequence[str], trigger: s
     return run_ids
 
 
-def queued_runs(conn: psycopg.Connection[Any], *, limit: int = 200) -> list[Run]:
-    """Runs waiting for a crawl process, oldest first."""
-    query = sql.SQL(
-        "SELECT {} FROM crawl_runs WHERE status = 'queued' ORDER BY id LIMIT %s"
-    ).format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(Run)) as cur:
-        return cur.execute(query, [limit]).fetchall()
-
-
 def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
     """The source's oldest run that is queued, or running in a live process; None when idle."""
     query = sql.SQL(
@@ -288,38 +279,15 @@ def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
         return cur.execute(query, [source]).fetchone()
 
 
-def mark_launched(
-    conn: psycopg.Connection[Any], run_id: int, pid: int, *, hostname: str | None = None
-) -> bool:
-    """Record the process started for a queued run; False when it is no longer queued."""
-    cur = conn.execute(
-        "UPDATE crawl_runs SET pid = %s, hostname = %s, launched_at = now()"
-        " WHERE id = %s AND status = 'queued'",
-        [pid, hostname or socket.gethostname(), run_id],
-    )
-    return cur.rowcount == 1
+def link_job(conn: psycopg.Connection[Any], run_id: int, job_id: int) -> None:
+    """Record the run queue's job of a queued run, so a cancel can reach it."""
+    conn.execute("UPDATE crawl_runs SET job_id = %s WHERE id = %s", [job_id, run_id])
 
 
-def unlaunch(conn: psycopg.Connection[Any], run_id: int, pid: int) -> bool:
-    """Forget that process pid was started for a still-queued run (it was stopped before
-    claiming it), so the next scheduler starts the run at once."""
-    cur = conn.execute(
-        "UPDATE crawl_runs SET pid = NULL, hostname = NULL, launched_at = NULL"
-        " WHERE id = %s AND status = 'queued' AND pid = %s",
-        [run_id, pid],
-    )
-    return cur.rowcount == 1
-
-
-def starting_sources(conn: psycopg.Connection[Any], within_seconds: float) -> set[str]:
-    """Sources with a queued run whose process was started less than within_seconds ago and
-    has not claimed it yet: not to be started twice."""
-    rows = conn.execute(
-        "SELECT DISTINCT source FROM crawl_runs WHERE status = 'queued'"
-        " AND launched_at > now() - make_interval(secs => %s)",
-        [within_seconds],
-    )
-    return {row[0] for row in rows}
+def run_job(conn: psycopg.Connection[Any], run_id: int) -> int | None:
+    """The run queue's job of a run, if it was queued through it."""
+    row = conn.execute("SELECT job_id FROM crawl_runs WHERE id = %s", [run_id]).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def end_run(

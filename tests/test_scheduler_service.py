@@ -1,5 +1,5 @@
-"""The scheduler service end to end: real `newswire scheduler` subprocesses, crawl subprocesses,
-the sample site and PostgreSQL."""
+"""The scheduler service end to end: real `newswire scheduler` subprocesses with their worker
+subprocesses, the sample site and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from newswire.records import Run
+from scheduler.queue import ALREADY_WAITING
 from storage.runs import create_run, get_run
 from tests.conftest import SiteProcess, run_newswire
 from tests.scheduling import (
@@ -23,6 +24,7 @@ from tests.scheduling import (
     runs_of,
     wait_for,
     wait_idle,
+    workers_ready,
     write_sources,
 )
 
@@ -58,7 +60,7 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     sample_site.reset_requests()
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
-        wait_for("a first timetable run", lambda: _finished(db, "schedule", 1), 15)
+        wait_for("a first timetable run", lambda: _finished(db, "schedule", 1), 30)
         # A manual trigger at the moment the timetable fires again.
         fire_at = _next_fire(db, "planet")
         time.sleep(max(0.0, fire_at - time.time() - 0.05))
@@ -70,6 +72,11 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     finally:
         assert scheduler.stop() == 0
     runs = runs_of(db, "planet")
+    # A trigger while the timetable's run still waits is refused by the queueing lock: the
+    # waiting run crawls for both.
+    refused = [r for r in runs if r.trigger == "manual" and r.error == ALREADY_WAITING]
+    assert all(r.status == "cancelled" and r.started_at is None for r in refused)
+    runs = [r for r in runs if r not in refused]
     assert all(r.status == "succeeded" for r in runs), [(r.id, r.status, r.error) for r in runs]
     _assert_never_overlapping(runs)
     # On time: each timetable run was queued within half a second of a 2 s slot of the first.
@@ -165,6 +172,7 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
     scheduler = Scheduler(database_url, tmp_path, sources, "--shutdown-timeout", f"{timeout:g}")
     try:
         wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        wait_for("its worker", lambda: workers_ready(db), 30)
         done = run_newswire("--sources", str(sources), "trigger", "planet",
                             database_url=database_url, data_dir=tmp_path)  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -179,7 +187,7 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
     assert run.status == "interrupted", (run, scheduler.log())
     assert run.stats.get("articles_stored") == _stored(db) >= 2, (run, scheduler.log())
     _assert_complete_rows(db)
-    assert "stopping its crawl (shutdown)" in scheduler.log()
+    assert "stopping, open crawls close as interrupted" in scheduler.log()
 
 
 def _stored(conn: psycopg.Connection[Any]) -> int:
@@ -221,7 +229,8 @@ def test_sighup_brings_the_timetable_in_line_with_the_sources_file(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-concurrent", "0"], "--max-concurrent"),
+        (["--workers", "-1"], "--workers"),
+        (["--concurrency", "0"], "--concurrency"),
         (["--grace", "0"], "--grace"),
     ],
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 from collections import defaultdict
@@ -13,8 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from scheduler.queue import defer_runs
-from storage.runs import queue_runs
+from scheduler.queue import queue_crawls
 from tests.conftest import NEWSWIRE, SiteProcess, newswire_env, start_site_process
 from tests.scheduling import wait_for
 
@@ -38,11 +36,10 @@ def start_worker(sources: Path, database_url: str, data_dir: Path) -> subprocess
 
 
 def trigger(db: psycopg.Connection[Any], database_url: str, sources: list[str]) -> list[int]:
-    """What `newswire trigger` does with workers: a queued run row, then its job."""
-    run_ids = queue_runs(db, sources, "manual")
-    jobs = asyncio.run(defer_runs(database_url, list(zip(run_ids, sources, strict=True))))
-    assert None not in jobs.values()
-    return run_ids
+    """What `newswire trigger` does: a queued run row and its job, for each source."""
+    queued = queue_crawls(db, sources, "manual")
+    assert None not in [q.job_id for q in queued]
+    return [q.run_id for q in queued]
 
 
 def statuses(db: psycopg.Connection[Any], run_ids: list[int]) -> dict[str, int]:

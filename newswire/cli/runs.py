@@ -1,7 +1,7 @@
 """`newswire scheduler`, `trigger`, `runs` and `cancel`: the timetable service and its runs.
 
-None of these imports Scrapy: the scheduler starts crawls as subprocesses, and it must be up
-in time for its own first timetable run.
+None of these imports Scrapy: the scheduler queues runs and starts `newswire worker`
+subprocesses to crawl them, and it must be up in time for its own first timetable run.
 """
 
 from __future__ import annotations
@@ -23,17 +23,21 @@ from storage.runs import (
     active_scheduler,
     get_run,
     list_runs,
-    queue_runs,
-    request_cancel,
     wait_for_end,
 )
 
 
 @click.command("scheduler")
 @click.option(
-    "--max-concurrent",
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Local workers to start and restart; 0: they run elsewhere ($NEWSWIRE_SCHEDULER_WORKERS"
+    ", 1).",
+)
+@click.option(
+    "--concurrency",
     type=click.IntRange(min=1),
-    help="Crawls running at once, across sources ($NEWSWIRE_SCHEDULER_MAX_CONCURRENT, 2).",
+    help="Crawls each local worker runs at once ($NEWSWIRE_WORKER_CONCURRENCY, 16).",
 )
 @click.option(
     "--grace",
@@ -50,19 +54,22 @@ from storage.runs import (
 @click.pass_obj
 def scheduler(
     config: Config,
-    max_concurrent: int | None,
+    workers: int | None,
+    concurrency: int | None,
     grace: int | None,
     shutdown_timeout: float | None,
 ) -> None:
-    """Crawl each source on its timetable and start triggered runs, until SIGTERM/SIGINT.
+    """Queue each source's runs on its timetable and keep local workers crawling the queue,
+    until SIGTERM/SIGINT.
 
     SIGHUP re-reads the sources file. Start several on one database: one is active, the
-    others stand by and take over when it dies.
+    others stand by and take over when it dies (their workers crawl either way).
     """
     from scheduler.service import SchedulerOptions, SchedulerService
 
     config = config.with_overrides(
-        scheduler_max_concurrent=max_concurrent,
+        scheduler_workers=workers,
+        worker_concurrency=concurrency,
         scheduler_grace=grace,
         scheduler_shutdown_timeout=shutdown_timeout,
     )
@@ -72,10 +79,11 @@ def scheduler(
         SchedulerOptions(
             database_url=ready_database(config),
             sources_path=config.sources_path.resolve(),
-            max_concurrent=config.scheduler_max_concurrent,
+            workers=config.scheduler_workers,
+            concurrency=config.worker_concurrency,
             grace=config.scheduler_grace,
             shutdown_timeout=config.scheduler_shutdown_timeout,
-            crawl_log_level="INFO" if debug else "WARNING",
+            worker_log_level="DEBUG" if debug else "INFO",
         )
     )
     signal.signal(signal.SIGTERM, lambda *_: service.request_stop())
@@ -118,18 +126,25 @@ def worker(config: Config, concurrency: int | None) -> None:
 @click.argument("names", nargs=-1, required=True)
 @click.pass_obj
 def trigger(config: Config, names: tuple[str, ...]) -> None:
-    """Queue a run of SOURCE... now; the running scheduler starts it within a second."""
+    """Queue a run of SOURCE... now; an idle worker starts it within a second."""
+    from scheduler.queue import queue_crawls
+
     sources = load_sources(config.sources_path)
     chosen = [s.name for s in select_sources(sources, names, origin=str(config.sources_path))]
     with connect(ready_database(config)) as conn:
-        run_ids = queue_runs(conn, chosen, "manual")
+        queued = queue_crawls(conn, chosen, "manual")
         leader = active_scheduler(conn)
-    for run_id, name in zip(run_ids, chosen, strict=True):
-        console.print(f"run {run_id} queued: {name}", markup=False, highlight=False)
+    for run in queued:
+        if run.job_id is None:
+            line = f"run {run.run_id} not queued: {run.source} has run {run.waiting} waiting"
+        else:
+            line = f"run {run.run_id} queued: {run.source}"
+        console.print(line, markup=False, highlight=False)
     if leader is None:
         errors.print(
             "newswire: no scheduler is running on this database, so the run waits in the "
-            "queue: start one with `newswire scheduler` (or `docker compose up -d`), or crawl "
+            "queue for a worker: start one with `newswire scheduler` (it starts a worker), "
+            "`newswire worker` or `docker compose up -d`, or crawl "
             f"in the foreground now with `newswire crawl {' '.join(chosen)}`",
             markup=False,
             highlight=False,
@@ -186,8 +201,10 @@ def runs_show(config: Config, run_id: int) -> None:
 @click.pass_obj
 def cancel(config: Config, run_id: int, wait_seconds: float) -> None:
     """Cancel RUN_ID: a queued run at once, a running crawl as it closes (items kept)."""
+    from scheduler.queue import cancel_run
+
     with connect(ready_database(config)) as conn:
-        if request_cancel(conn, run_id) == "cancelled":
+        if cancel_run(conn, run_id) == "cancelled":
             console.print(f"run {run_id} cancelled")
             return
         console.print(f"run {run_id}: cancel requested, waiting for the crawl to close")
