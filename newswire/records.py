@@ -216,7 +216,6 @@ class Run:
     hostname: str | None
     stats: dict[str, Any]
     error: str | None
-    job_id: int | None = None  # its job in the run queue (procrastinate), while it has one
 
 
 def field_names(record: type) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """The run queue: procrastinate jobs in newswire's database, one job per queued crawl run.
 
-A job carries a queued ``crawl_runs`` row (the record users query, which names the job in
-``job_id``) and its source. Its procrastinate ``lock`` is the source name, so no two jobs of a
+A job carries a queued ``crawl_runs`` row (the record users query) by its id, and its
+source. Its procrastinate ``lock`` is the source name, so no two jobs of a
 source run at once, whoever deferred them; its ``queueing_lock`` is the source name too, so a
 slow source never piles up waiting jobs: a run queued while one of its source is already
 waiting is cancelled at once and says why. The row and its job are written in one
@@ -22,7 +22,7 @@ from typing import Any
 import procrastinate
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.jobs import Status
+from procrastinate.jobs import Job, Status
 from psycopg_pool import ConnectionPool
 
 from newswire.records import Run, RunStatus
@@ -31,10 +31,8 @@ from storage.runs import (
     end_run,
     fail_dead_runs,
     get_run,
-    link_job,
     pending_run,
     request_cancel,
-    run_job,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,21 +90,32 @@ def queue_crawls(
                 end_run(conn, run_id, "cancelled", ALREADY_WAITING, only_from=("queued",))
                 queued.append(QueuedCrawl(run_id, source, None, waiting and waiting.id))
                 continue
-            link_job(conn, run_id, job_id)
             queued.append(QueuedCrawl(run_id, source, job_id))
     return queued
 
 
-def cancel_run(conn: psycopg.Connection[Any], run_id: int) -> str:
+def cancel_run(conn: psycopg.Connection[Any], database_url: str, run_id: int) -> str:
     """Cancel a run, and its job with it: a queued one at once ("cancelled"; its job never
     starts), a running one as its crawl closes ("requested"; the job is marked for abort and
     the crawl, which checks its row every second, closes cleanly)."""
     outcome = request_cancel(conn, run_id)
-    job_id = run_job(conn, run_id)
-    if job_id is not None:
+    run = get_run(conn, run_id)
+    job = None if run is None else find_job(database_url, run)
+    if job is not None and job.id is not None:
         manager = _unopened_app().job_manager
-        manager.cancel_job_by_id(job_id, abort=outcome == "requested", connection=conn)
+        manager.cancel_job_by_id(job.id, abort=outcome == "requested", connection=conn)
     return outcome
+
+
+def find_job(database_url: str, run: Run) -> Job | None:
+    """The job of a run that is waiting or under way in the queue: the job of its source's
+    lock that carries its id; None for a run not queued through it, or done with it."""
+    app = queue_app(database_url, max_connections=1)
+    with app.open():
+        jobs = app.job_manager.list_jobs(task=CRAWL_TASK, lock=run.source)
+    waiting = (Status.TODO.value, Status.DOING.value)  # a listed job's status is the text
+    return next((job for job in jobs if job.task_kwargs.get("run_id") == run.id
+                 and job.status in waiting), None)  # fmt: skip
 
 
 async def sweep_dead_workers(app: procrastinate.App, database: ConnectionPool) -> list[Run]:

@@ -279,17 +279,6 @@ def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
         return cur.execute(query, [source]).fetchone()
 
 
-def link_job(conn: psycopg.Connection[Any], run_id: int, job_id: int) -> None:
-    """Record the run queue's job of a queued run, so a cancel can reach it."""
-    conn.execute("UPDATE crawl_runs SET job_id = %s WHERE id = %s", [job_id, run_id])
-
-
-def run_job(conn: psycopg.Connection[Any], run_id: int) -> int | None:
-    """The run queue's job of a run, if it was queued through it."""
-    row = conn.execute("SELECT job_id FROM crawl_runs WHERE id = %s", [run_id]).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
 def end_run(
     conn: psycopg.Connection[Any],
     run_id: int,

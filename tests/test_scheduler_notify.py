@@ -38,7 +38,7 @@ def test_trigger_without_a_scheduler_queues_and_says_how_to_start_one(
     assert "newswire scheduler" in done.stderr and "newswire crawl planet" in done.stderr
     queued = get_run(db, run_id)
     assert queued is not None and (queued.status, queued.trigger) == ("queued", "manual")
-    assert _job_status(db, queued.job_id) == "todo"  # the run's job waits in the queue
+    assert _job_status(db, run_id) == "todo"  # the run's job waits in the queue
     refused = _newswire(sources, database_url, tmp_path, "trigger", "planet")
     assert refused.returncode == 0, refused.stderr
     assert f"planet has run {run_id} waiting" in refused.stdout  # the queueing lock
@@ -46,7 +46,7 @@ def test_trigger_without_a_scheduler_queues_and_says_how_to_start_one(
     cancelled = _newswire(sources, database_url, tmp_path, "cancel", str(run_id))
     assert cancelled.returncode == 0, cancelled.stderr
     assert f"run {run_id} cancelled" in cancelled.stdout
-    assert _job_status(db, queued.job_id) == "cancelled"  # no worker will take it
+    assert _job_status(db, run_id) == "cancelled"  # no worker will take it
     again = _newswire(sources, database_url, tmp_path, "cancel", str(run_id))
     assert again.returncode == 1
     assert f"run {run_id} already cancelled" in again.stderr
@@ -110,7 +110,7 @@ def test_a_trigger_starts_within_a_second_and_cancel_stops_the_crawl(
     assert f"run {run_id} cancelled" in cancelled.stdout
     run = get_run(db, run_id)
     assert run is not None and run.status == "cancelled"
-    assert _job_status(db, run.job_id) == "aborted"  # through the queue: the job was aborted
+    assert _job_status(db, run_id) == "aborted"  # through the queue: the job was aborted
     assert run.stats["articles_stored"] == _stored(db, run_id) >= 1
     with psycopg.connect(crawled_corpus.database_url) as clean:
         whole = clean.execute("SELECT count(*) FROM articles WHERE source = 'planet'").fetchone()
@@ -122,8 +122,11 @@ def _started(conn: psycopg.Connection[Any], run_id: int) -> bool:
     return run is not None and run.started_at is not None
 
 
-def _job_status(conn: psycopg.Connection[Any], job_id: int | None) -> str | None:
-    row = conn.execute("SELECT status FROM procrastinate_jobs WHERE id = %s", [job_id]).fetchone()
+def _job_status(conn: psycopg.Connection[Any], run_id: int) -> str | None:
+    """The status of the run's job in the queue (procrastinate keeps the run id in its args)."""
+    row = conn.execute(
+        "SELECT status FROM procrastinate_jobs WHERE (args->>'run_id')::int8 = %s", [run_id]
+    ).fetchone()
     return None if row is None else str(row[0])
 
 

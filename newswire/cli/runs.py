@@ -203,8 +203,9 @@ def cancel(config: Config, run_id: int, wait_seconds: float) -> None:
     """Cancel RUN_ID: a queued run at once, a running crawl as it closes (items kept)."""
     from scheduler.queue import cancel_run
 
-    with connect(ready_database(config)) as conn:
-        if cancel_run(conn, run_id) == "cancelled":
+    database_url = ready_database(config)
+    with connect(database_url) as conn:
+        if cancel_run(conn, database_url, run_id) == "cancelled":
             console.print(f"run {run_id} cancelled")
             return
         console.print(f"run {run_id}: cancel requested, waiting for the crawl to close")
