@@ -114,11 +114,12 @@ class SchedulerService:
             self.options.sources_path,
             self.options.workers,
         )
-        self.workers.start()
         try:
+            self._tick()  # the timetable first: starting workers would slow its catch-up runs
+            self.workers.start()
             while not self._stopping.is_set():
-                self._tick()
                 self._stopping.wait(self.options.tick)
+                self._tick()
         finally:
             self._shutdown()
         return self.exit_status

@@ -4,7 +4,9 @@ Each worker is a ``newswire worker`` subprocess (:mod:`scheduler.worker`); the s
 hands it work, the queue does. A worker that exits (after its K crawls or past its M MB, with
 status 0, or because it crashed) is started again: at once after a clean exit, after a pause
 that doubles up to a minute when it keeps failing. On stop each gets SIGTERM (it stops
-claiming and closes its crawls as interrupted) and the shutdown timeout, then SIGKILL. The
+claiming and closes its crawls as interrupted) and the shutdown timeout, then SIGKILL; a
+scheduler that is killed leaves none behind (``--supervised``: a worker whose parent is gone
+stops as on SIGTERM). The
 database URL travels in the environment, never on the command line, where every user of the
 machine can read it.
 """
@@ -45,7 +47,7 @@ def worker_command(spec: WorkerSpec) -> list[str]:
     return [
         sys.executable, "-m", "newswire", "--sources", str(spec.sources_path.resolve()),
         *(["-v"] if spec.log_level == "DEBUG" else []),
-        "worker", "--concurrency", str(spec.concurrency),
+        "worker", "--supervised", "--concurrency", str(spec.concurrency),
     ]  # fmt: skip
 
 

@@ -63,6 +63,7 @@ class WorkerOptions:
     max_memory_mb: int
     shutdown_timeout: float
     data_dir: Path | None = None
+    parent: int | None = None  # the supervising scheduler's pid: stop once it is gone
 
 
 def rss_mb() -> float:
@@ -120,6 +121,9 @@ class Worker:
     async def _sweep(self, app: procrastinate.App, database: ConnectionPool) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
+            if self.options.parent is not None and os.getppid() != self.options.parent:
+                logger.warning("%s: its scheduler is gone (killed?): stopping", self.name)
+                self.shutdown()
             try:
                 await sweep_dead_workers(app, database)
             except (psycopg.Error, PoolTimeout, ConnectorException) as exc:

@@ -7,6 +7,7 @@ subprocesses to crawl them, and it must be up in time for its own first timetabl
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -98,8 +99,10 @@ def scheduler(
     type=click.IntRange(min=1),
     help="Crawls open at once ($NEWSWIRE_WORKER_CONCURRENCY, 16).",
 )
+@click.option("--supervised", is_flag=True, hidden=True,
+              help="Started by a scheduler: stop when it is gone.")  # fmt: skip
 @click.pass_obj
-def worker(config: Config, concurrency: int | None) -> None:
+def worker(config: Config, concurrency: int | None, supervised: bool) -> None:
     """Run queued crawls, many at once in one Scrapy process, until SIGTERM/SIGINT.
 
     Start as many as you like, on this machine or others, against one database: each job is
@@ -118,6 +121,7 @@ def worker(config: Config, concurrency: int | None) -> None:
         max_memory_mb=config.worker_max_memory_mb,
         shutdown_timeout=config.scheduler_shutdown_timeout,
         data_dir=config.data_dir,
+        parent=os.getppid() if supervised else None,
     )
     sys.exit(run_worker(options))
 
