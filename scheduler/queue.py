@@ -39,10 +39,14 @@ logger = logging.getLogger(__name__)
 
 CRAWL_TASK = "newswire.crawl"
 CRAWL_QUEUE = "crawls"
-# A worker beats every second and is taken for dead after five without: a killed worker's
-# jobs are failed within seconds (procrastinate's defaults are 10 s and 30 s).
+# A worker beats every second and is taken for dead after ten without, so a killed worker's
+# jobs (and with them its sources' job locks) are released within seconds (procrastinate's
+# defaults are 10 s and 30 s). Its runs fail sooner: their lock session dies with it, and the
+# next sweep sees that. Five seconds was too few: a live worker on a loaded machine (load 9
+# on two cores) missed beats, was pruned by another, and its next claim failed on the
+# missing worker row.
 HEARTBEAT_SECONDS = 1.0
-STALLED_SECONDS = 5.0
+STALLED_SECONDS = 10.0
 ALREADY_WAITING = "not queued: a run of this source was already waiting"
 
 

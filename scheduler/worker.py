@@ -189,11 +189,14 @@ def run_worker(options: WorkerOptions) -> int:
 
     worker = Worker(options, settings)
     done = defer.Deferred.fromFuture(asyncio.ensure_future(worker.serve()))
-    failures: list[object] = []
-    done.addErrback(failures.append)
+    failures: list[BaseException] = []
+    done.addErrback(lambda failure: failures.append(failure.value))
     done.addBoth(lambda _: reactor.stop())
     reactor.run(installSignalHandlers=False)
     if failures:
-        logger.error("%s: %s", worker.name, failures[0])
+        error = failures[0]
+        cause = error.__cause__ or error.__context__
+        reason = f"{error}".strip() + (f": {cause}".rstrip() if cause else "")
+        logger.error("%s stopped: %s", worker.name, " ".join(reason.split()))
         return 1
     return 0
