@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-metadata bench-dedup clean
+.PHONY: demo test lint bench bench-search bench-metadata bench-dedup bench-scale clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench-metadata: $(BIN)/.installed
 # and ms per article to sign and look up at 10,000 and 100,000 generated articles.
 bench-dedup: $(BIN)/.installed
 	$(BIN)/python bench/dedup_bench.py $(ARGS)
+
+# A thousand outlets through the scheduler and its workers: first crawl, ten refresh cycles, the
+# process-per-run baseline and Scrapy alone (README "Benchmarks"); ARGS="--outlets 100" is quick.
+bench-scale: $(BIN)/.installed
+	$(BIN)/python bench/scale_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
