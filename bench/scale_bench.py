@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from crawl_bench import REPO, Databases, _env, expected_count, start_site
+from crawl_bench import REPO, Databases, _env, start_site
 from meter import Meter, Usage
 
 from scheduler.queue import queue_crawls
@@ -47,26 +47,31 @@ MB = 1024 * 1024
 
 
 class ConnectionPeak(threading.Thread):
-    """The most sessions the database had at once, sampled from pg_stat_activity."""
+    """The most sessions the database had at once, sampled from pg_stat_activity, and how
+    many runs were running at once (peak and mean over the samples)."""
 
     def __init__(self, database_url: str) -> None:
         super().__init__(daemon=True)
         self.conn = connect(database_url)
         self.peak = 0
+        self.running: list[int] = []
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.wait(CONNECTION_SAMPLE):
             row = self.conn.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "SELECT (SELECT count(*) FROM pg_stat_activity"
+                "  WHERE datname = current_database() AND pid <> pg_backend_pid()),"
+                " (SELECT count(*) FROM crawl_runs WHERE status = 'running')"
             ).fetchone()
             self.peak = max(self.peak, int(row[0]) if row else 0)
+            self.running.append(int(row[1]) if row else 0)
 
-    def reset(self) -> int:
-        """The peak since the last reset."""
+    def reset(self) -> tuple[int, list[int]]:
+        """The connection peak and the running counts since the last reset."""
         peak, self.peak = self.peak, 0
-        return peak
+        running, self.running = self.running, []
+        return peak, running
 
     def close(self) -> None:
         self._halt.set()
@@ -87,6 +92,7 @@ class Cycle:
     pages: int
     not_modified: int
     articles: int
+    running: list[int] = field(default_factory=list)  # runs running at once, per sample
     worker_rss: list[int] = field(default_factory=list)
 
     @property
@@ -165,8 +171,9 @@ def run_cycle(
     assert figures is not None
     pages, not_modified, articles = (int(v) for v in figures)
     usage = meter.usage()
-    return Cycle(name, len(run_ids), seconds, usage, connections.reset(), runs, pages,
-                 not_modified, articles)  # fmt: skip
+    peak, running = connections.reset()
+    return Cycle(name, len(run_ids), seconds, usage, peak, runs, pages, not_modified, articles,
+                 running)  # fmt: skip
 
 
 def worker_pids(scheduler: subprocess.Popen[str]) -> list[int]:
@@ -222,9 +229,11 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
     refresh, baseline, ceiling = cycles[0], found["baseline"], found["ceiling"]
     print(f"\nscale benchmark: {args.outlets} outlets, {args.workers} worker(s) x "
           f"{args.concurrency} crawls, {psutil.cpu_count()} cores")  # fmt: skip
-    print(f"first crawl: {first.sources} sources in {first.seconds:.1f} s, {first.articles} "
-          f"articles ({first.articles / first.seconds:.1f}/s; ground truth {found['expected']}),"
-          f" runs {first.runs}")  # fmt: skip
+    stored = found["expected"] - len(found["missing"]) + found["unexpected"]
+    print(f"first crawl: {first.sources} sources in {first.seconds:.1f} s, {stored} articles "
+          f"({stored / first.seconds:.1f}/s); ground truth {found['expected']}: "
+          f"{len(found['missing'])} missing {found['missing'][:3]}, {found['unexpected']} not in "
+          f"it; runs {first.runs}")  # fmt: skip
     print(f"  peak DB connections {first.connections}, peak RSS {first.usage.peak_rss / MB:.0f}"
           f" MB, PSS {first.usage.peak_pss / MB:.0f} MB (all processes), CPU "
           f"{first.usage.cpu():.1f} s")  # fmt: skip
@@ -236,6 +245,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
               f"{cycle.per_second:6.2f} refreshes/s  {cycle.cpu_per_source:.3f} CPU-s each  "
               f"{cycle.pages / cycle.sources:.1f} requests each  304 share {share:.0%}  "
               f"peak conns {cycle.connections}  runs {cycle.runs}")  # fmt: skip
+        busy = [n for n in cycle.running if n] or [0]
+        print(f"  {'':27} running at once: peak {max(busy)}, mean {sum(busy) / len(busy):.1f}")
     ceiling_rate = args.outlets / ceiling["seconds"]
     print(
         f"  {'Scrapy alone (ceiling)':27} {ceiling['pages']:5} URLs    "
@@ -273,7 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="newswire-scale-"))
     databases = Databases(work)
     site = start_site("--outlets", str(args.outlets))
-    found: dict[str, Any] = {"expected": expected_count(site.truth())}
+    truth = site.truth()
+    expected = {a["url"] for a in truth["articles"] if not a["old"] and not a["held_back"]}
+    found: dict[str, Any] = {"expected": len(expected)}
     database_url = databases.fresh()
     sources = work / "sources.toml"
     # No timetable: every run of the benchmark is one it triggered.
@@ -296,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         watched["newswire"] = scheduler.pid
         found["first"] = run_cycle("first", database_url, names, watched, connections, timeout)
         print(f"first crawl done in {found['first'].seconds:.1f} s", flush=True)
+        with connect(database_url) as conn:
+            stored = {url for (url,) in conn.execute("SELECT url FROM articles")}
+        found["missing"] = sorted(expected - stored)
+        found["unexpected"] = len(stored - expected)
         cycles = []
         pids = worker_pids(scheduler)
         for number in range(1, args.cycles + 1):

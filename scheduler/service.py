@@ -5,7 +5,8 @@ active one keeps APScheduler 3's BackgroundScheduler with its jobs in the same P
 (SQLAlchemyJobStore; the 4.x line is a pre-release), synced from sources.toml at start and on
 SIGHUP (:mod:`scheduler.timetable`). A timetable job queues a run the way ``newswire trigger``
 and the API do: a crawl_runs row and its procrastinate job (:mod:`scheduler.queue`), which a
-worker claims; the active scheduler also sweeps every second after killed workers. Every
+worker claims. Every worker sweeps every second after killed workers, and so does an active
+scheduler without local workers. Every
 scheduler, active or standing by, supervises ``workers`` local ``newswire worker`` processes
 (:mod:`scheduler.supervisor`); with none, workers run elsewhere on the same database.
 
@@ -142,8 +143,9 @@ class SchedulerService:
         self._leading.set()
         set_run_queuer(self.queue_scheduled_run)
         self._timetable = self._start_timetable()
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)
-        self._sweeper.start()
+        if not self.options.workers:  # local workers sweep themselves: two connections saved
+            self._sweeper = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)
+            self._sweeper.start()
 
     def _step_down(self, reason: str) -> None:
         logger.error("this scheduler stops scheduling: %s; it now stands by", reason)
@@ -183,8 +185,8 @@ class SchedulerService:
     # ------------------------------------------------------------ sweeping after dead workers
 
     def _sweep_loop(self) -> None:
-        """While leading, every second: what killed workers left, failed or queued again (a
-        worker sweeps too; whoever comes first does it)."""
+        """While leading without local workers, every second: what killed workers left,
+        failed or queued again (every worker sweeps too; whoever comes first does it)."""
         asyncio.run(self._sweep())
 
     async def _sweep(self) -> None:
@@ -213,7 +215,7 @@ class SchedulerService:
                 "postgresql+psycopg://",
                 creator=lambda: psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT),
                 pool_pre_ping=True,
-                pool_size=2,
+                pool_size=1,  # the timetable thread; a sync at SIGHUP may briefly add one
             )
         timetable = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self._engine)},
