@@ -238,6 +238,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
           f" MB, PSS {first.usage.peak_pss / MB:.0f} MB (all processes), CPU "
           f"{first.usage.cpu():.1f} s")  # fmt: skip
     rows = [("workers (this)", refresh), ("old way (process per run)", baseline)]
+    logs = dict(zip([label for label, _ in rows], [found["site_last"], found["site_baseline"]],
+                    strict=True))  # fmt: skip
     print("refresh of the unchanged world, every source triggered once:")
     for label, cycle in rows:
         share = cycle.not_modified / cycle.pages if cycle.pages else 0.0
@@ -245,6 +247,12 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
               f"{cycle.per_second:6.2f} refreshes/s  {cycle.cpu_per_source:.3f} CPU-s each  "
               f"{cycle.pages / cycle.sources:.1f} requests each  304 share {share:.0%}  "
               f"peak conns {cycle.connections}  runs {cycle.runs}")  # fmt: skip
+        log = logs[label]
+        revalidated = sum(1 for r in log if r["status"] == 304)
+        print(f"  {'':27} at the site (workers: the last cycle):"
+              f" {len(log) / cycle.sources:.1f} HTTP requests per refresh, 304 share "
+              f"{revalidated / len(log) if log else 0:.0%} (the rest of the requests above are"
+              " fresh HTTP-cache hits)")  # fmt: skip
         busy = [n for n in cycle.running if n] or [0]
         print(f"  {'':27} running at once: peak {max(busy)}, mean {sum(busy) / len(busy):.1f}")
     ceiling_rate = args.outlets / ceiling["seconds"]
@@ -324,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             cycles.append(cycle)
             print(f"refresh {number}: {cycle.per_second:.1f}/s", flush=True)
         found["refreshes"] = cycles
-        urls = [r["url"] for r in site_requests(site.base_url)]
+        found["site_last"] = site_requests(site.base_url)
+        urls = [r["url"] for r in found["site_last"]]
     finally:
         stop(scheduler)
     old = scheduler_process(sources, database_url, work, "--workers", "0", env={})
@@ -336,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         watched["newswire"] = old.pid
         watched["old worker"] = baseline_worker.pid
         subset = names[: args.baseline_sources]
+        reset_requests(site.base_url)
         found["baseline"] = run_cycle("baseline", database_url, subset, watched, connections,
                                       timeout)  # fmt: skip
+        found["site_baseline"] = site_requests(site.base_url)
     finally:
         stop(baseline_worker)
         stop(old)
