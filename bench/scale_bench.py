@@ -249,7 +249,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
               f"peak conns {cycle.connections}  runs {cycle.runs}")  # fmt: skip
         log = logs[label]
         revalidated = sum(1 for r in log if r["status"] == 304)
-        print(f"  {'':27} at the site (workers: the last cycle):"
+        when = "its last cycle" if label == rows[0][0] else "its cycle"
+        print(f"  {'':27} as the site saw {when}:"
               f" {len(log) / cycle.sources:.1f} HTTP requests per refresh, 304 share "
               f"{revalidated / len(log) if log else 0:.0%} (the rest of the requests above are"
               " fresh HTTP-cache hits)")  # fmt: skip
