@@ -4,7 +4,8 @@ One asyncio reactor, one ``AsyncCrawlerRunner``: each claimed job (:mod:`schedul
 adds a crawl of its queued run, at most ``concurrency`` at once, instead of paying a
 ``scrapy crawl`` process start per run. All crawls share one extraction pool, one pool of two
 database connections for gates and stores, and one lock session holding every source's run
-lock (:class:`crawler.runstats.RunLocks`); procrastinate's own pool adds two: five in all.
+lock (:class:`crawler.runstats.RunLocks`); procrastinate adds two (a pool of one and its
+listener): five in all.
 Every second the worker also cleans up after a killed worker
 (:func:`scheduler.queue.sweep_dead_workers`). After
 ``max_crawls`` crawls, or past ``max_memory_mb`` of RSS, it stops claiming, lets its open
@@ -51,7 +52,9 @@ from storage.connection import open_pool
 
 logger = logging.getLogger(__name__)
 
-QUEUE_CONNECTIONS = 2  # procrastinate: one listens for new jobs, one claims and records them
+# procrastinate's pool: claims, heartbeats, outcomes and the sweep, all small queries; its
+# listener for new jobs is one more connection of its own, outside the pool.
+QUEUE_CONNECTIONS = 1
 
 
 @dataclass(frozen=True)
