@@ -88,6 +88,8 @@ class Worker:
         self.runner: AsyncCrawlerRunner | None = None
         self.shared: dict[str, object] = {}
         self.stopping: asyncio.Task[None] | None = None
+        self.failure: str | None = None  # why it stopped itself, for a non-zero exit
+        self.locks: RunLocks | None = None
 
     async def crawl(self, run_id: int, source: str) -> None:
         """The job: crawl one queued run of a source to its end, recorded in crawl_runs."""
@@ -131,8 +133,24 @@ class Worker:
                 self.shutdown()
             try:
                 await sweep_dead_workers(app, database)
+                await asyncio.to_thread(self._check_lock_session)
             except (psycopg.Error, PoolTimeout, ConnectorException) as exc:
                 logger.warning("%s: sweep failed (%s); again in a second", self.name, exc)
+            if self.failure is not None and self.stopping is None:
+                logger.error("%s: %s: stopping, for its supervisor to start it again",
+                             self.name, self.failure)  # fmt: skip
+                self.shutdown()
+
+    def _check_lock_session(self) -> None:
+        """The lock session cannot be replaced under crawls that hold locks on it: once it is
+        lost (the database restarted), the worker stops and its supervisor starts a fresh
+        one, which goes on with the queued runs."""
+        assert self.locks is not None
+        try:
+            self.locks.conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            self.failure = f"lost its lock session ({reason})"
 
     async def serve(self) -> None:
         """Run jobs until stopped; the pools and the lock session close on the way out."""
@@ -143,7 +161,7 @@ class Worker:
             log_level=level if isinstance(level, int) else logging.INFO,
         )
         database = open_pool(url, min_size=1, max_size=DATABASE_CONNECTIONS)
-        locks = RunLocks(url, self.name)
+        locks = self.locks = RunLocks(url, self.name)
         self.shared = {"NEWSWIRE_DATABASE_POOL": database, "NEWSWIRE_RUN_LOCKS": locks}
         if pool.workers:
             self.shared["NEWSWIRE_EXTRACT_POOL"] = pool
@@ -218,6 +236,8 @@ def run_worker(options: WorkerOptions) -> int:
     done.addErrback(lambda failure: failures.append(failure.value))
     done.addBoth(lambda _: reactor.stop())
     reactor.run(installSignalHandlers=False)
+    if worker.failure is not None:
+        return 1
     if failures:
         error = failures[0]
         cause = error.__cause__ or error.__context__
