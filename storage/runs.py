@@ -250,7 +250,7 @@ def locked_sources(conn: psycopg.Connection[Any], sources: Sequence[str]) -> set
 
 
 def notify_runs(conn: psycopg.Connection[Any], payload: str) -> None:
-    """Tell the listening scheduler about a run (delivered when the transaction commits)."""
+    """Announce a run event to any listener (delivered when the transaction commits)."""
     conn.execute("SELECT pg_notify(%s, %s)", [RUNS_CHANNEL, payload])
 
 
@@ -260,7 +260,8 @@ def listen_runs(conn: psycopg.Connection[Any]) -> None:
 
 
 def queue_runs(conn: psycopg.Connection[Any], sources: Sequence[str], trigger: str) -> list[int]:
-    """Queue one run per source and wake the scheduler, all in one transaction."""
+    """Queue one run row per source and announce each on the runs channel, in one transaction
+    (:func:`scheduler.queue.queue_crawls` adds each run's job in the same transaction)."""
     with conn.transaction():
         run_ids = [create_run(conn, source, trigger, status="queued") for source in sources]
         for run_id in run_ids:
