@@ -27,11 +27,11 @@ from psycopg_pool import ConnectionPool
 
 from newswire.records import Run, RunStatus
 from storage.runs import (
-    create_run,
     end_run,
     fail_dead_runs,
     get_run,
     pending_run,
+    queue_runs,
     request_cancel,
 )
 
@@ -82,8 +82,7 @@ def queue_crawls(
     app = _unopened_app()
     queued = []
     with conn.transaction():
-        for source in sources:
-            run_id = create_run(conn, source, trigger, status="queued")
+        for run_id, source in zip(queue_runs(conn, sources, trigger), sources, strict=True):
             task = app.configure_task(CRAWL_TASK, queue=CRAWL_QUEUE, lock=source,
                                       queueing_lock=source, connection=conn)  # fmt: skip
             try:

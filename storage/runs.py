@@ -261,7 +261,7 @@ def listen_runs(conn: psycopg.Connection[Any]) -> None:
 
 def queue_runs(conn: psycopg.Connection[Any], sources: Sequence[str], trigger: str) -> list[int]:
     """Queue one run row per source and announce each on the runs channel, in one transaction
-    (:func:`scheduler.queue.queue_crawls` adds each run's job in the same transaction)."""
+    (:func:`scheduler.queue.queue_crawls` adds their jobs in the same transaction)."""
     with conn.transaction():
         run_ids = [create_run(conn, source, trigger, status="queued") for source in sources]
         for run_id in run_ids:
