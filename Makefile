@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup bench-health bench-refetch screenshots clean
+.PHONY: demo test lint bench bench-search bench-web bench-metadata bench-dedup bench-health bench-refetch bench-scale screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench-health: $(BIN)/.installed
 # and the refetch requests a day adds to each source.
 bench-refetch: $(BIN)/.installed
 	$(BIN)/python bench/refetch_bench.py $(ARGS)
+
+# A thousand outlets through the scheduler and its workers: first crawl, ten refresh cycles, the
+# process-per-run baseline and Scrapy alone (README "Benchmarks"); ARGS="--outlets 100" is quick.
+bench-scale: $(BIN)/.installed
+	$(BIN)/python bench/scale_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

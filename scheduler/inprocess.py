@@ -1,10 +1,9 @@
 """Run crawls of several sources in this process, on one reactor, reporting live progress.
 
-The CLI's ``crawl`` and ``demo`` commands use this; the scheduler instead starts
-``scrapy crawl news`` in a subprocess per run (Scrapy's reactor cannot be restarted). It sits
-on the scheduler floor, not in ``crawler/``, because it wires the crawl to a later stage's
-resource (the extraction pool of ``pipelines/``); long-lived workers that run many crawls on
-one reactor will grow from it.
+The CLI's ``crawl`` and ``demo`` commands use this; queued runs go to long-lived workers
+(:mod:`scheduler.worker`), which share its settings and its connection budget. It sits on the
+scheduler floor, not in ``crawler/``, because it wires the crawl to a later stage's resource
+(the extraction pool of ``pipelines/``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each job's policy is explicit: ``coalesce`` (runs missed while the service was down become
 one), ``max_instances=1``, and a ``misfire_grace_time`` from the process config instead of
 APScheduler's 1 s default, which silently drops a run that is a second late. A job does not
-crawl: it queues a run, and the dispatcher starts it (see :mod:`scheduler.service`), so the
+crawl: it queues a run and its job, which a worker claims (see :mod:`scheduler.queue`), so the
 timetable, triggers and the API share one queue and one no-overlap rule.
 
 Triggers come from :meth:`newswire.schedule.Schedule.trigger`, the reading the sources loader

@@ -4,9 +4,10 @@ One asyncio reactor, one ``AsyncCrawlerRunner``: each claimed job (:mod:`schedul
 adds a crawl of its queued run, at most ``concurrency`` at once, instead of paying a
 ``scrapy crawl`` process start per run. All crawls share one extraction pool, one pool of two
 database connections for gates and stores, and one lock session holding every source's run
-lock (:class:`crawler.runstats.RunLocks`); procrastinate's own pool adds three. Every second
-the worker also cleans up after a killed worker: a job it had claimed but not started goes
-back to the queue, a job whose crawl was under way is failed, and so is its run. After
+lock (:class:`crawler.runstats.RunLocks`); procrastinate adds two (a pool of one and its
+listener): five in all.
+Every second the worker also cleans up after a killed worker
+(:func:`scheduler.queue.sweep_dead_workers`). After
 ``max_crawls`` crawls, or past ``max_memory_mb`` of RSS, it stops claiming, lets its open
 crawls finish and exits 0, to be restarted by its supervisor with a fresh heap. SIGTERM or
 SIGINT: it stops claiming, and its open crawls close cleanly (recorded interrupted) within
@@ -26,24 +27,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import procrastinate
-from procrastinate.jobs import Status
-from psycopg_pool import ConnectionPool
+import psycopg
+from procrastinate.exceptions import ConnectorException
+from psycopg_pool import ConnectionPool, PoolTimeout
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import install_reactor
 
 from crawler.runstats import RunLocks
 from crawler.spiders.news import NewsSpider
-from newswire.records import RunStatus
 from pipelines.extract import ExtractionPool, extract_workers
 from scheduler.inprocess import DATABASE_CONNECTIONS, CrawlOptions, crawl_settings
-from scheduler.queue import CRAWL_QUEUE, CRAWL_TASK, HEARTBEAT_SECONDS, STALLED_SECONDS, queue_app
+from scheduler.queue import (
+    CRAWL_QUEUE,
+    CRAWL_TASK,
+    HEARTBEAT_SECONDS,
+    STALLED_SECONDS,
+    queue_app,
+    sweep_dead_workers,
+)
 from storage.connection import open_pool
-from storage.runs import fail_dead_runs, get_run
 
 logger = logging.getLogger(__name__)
 
-QUEUE_CONNECTIONS = 3  # procrastinate: one listens for new jobs, two claim and record them
+# procrastinate's pool: claims, heartbeats, outcomes and the sweep, all small queries; its
+# listener for new jobs is one more connection of its own, outside the pool.
+QUEUE_CONNECTIONS = 1
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class WorkerOptions:
     max_memory_mb: int
     shutdown_timeout: float
     data_dir: Path | None = None
+    parent: int | None = None  # the supervising scheduler's pid: stop once it is gone
 
 
 def rss_mb() -> float:
@@ -76,6 +88,8 @@ class Worker:
         self.runner: AsyncCrawlerRunner | None = None
         self.shared: dict[str, object] = {}
         self.stopping: asyncio.Task[None] | None = None
+        self.failure: str | None = None  # why it stopped itself, for a non-zero exit
+        self.locks: RunLocks | None = None
 
     async def crawl(self, run_id: int, source: str) -> None:
         """The job: crawl one queued run of a source to its end, recorded in crawl_runs."""
@@ -83,7 +97,15 @@ class Worker:
         crawler = self.runner.create_crawler(NewsSpider)
         for key, value in self.shared.items():  # set on the crawler's own settings: shared
             crawler.settings.set(key, value, priority="cmdline")
-        await self.runner.crawl(crawler, source=source, run_id=run_id)
+        crawl = self.runner.crawl(crawler, source=source, run_id=run_id)
+        try:
+            await asyncio.shield(crawl)
+        except asyncio.CancelledError:
+            # procrastinate cancels the task of a job asked to abort (`newswire cancel`) or
+            # past its shutdown timeout: the crawl itself closes cleanly (it sees the cancel
+            # on its row within a second; at shutdown the runner stops it), so wait for it.
+            await crawl
+            raise
         self.crawls += 1
         if self.crawls >= self.options.max_crawls or rss_mb() >= self.options.max_memory_mb:
             logger.info(
@@ -104,29 +126,31 @@ class Worker:
             self.stopping = asyncio.ensure_future(self.runner.stop())
 
     async def _sweep(self, app: procrastinate.App, database: ConnectionPool) -> None:
-        """Fail what a killed worker left: its jobs (so their source locks free) and runs."""
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            manager = app.job_manager
-            await manager.prune_stalled_workers(STALLED_SECONDS)
-            for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
-                run_id = int(job.task_kwargs["run_id"])
-                if await asyncio.to_thread(self._still_queued, database, run_id):
-                    await manager.retry_job(job)  # claimed, never started: another worker will
-                    logger.warning("%s: run %s of a dead worker queued again", self.name, run_id)
-                else:
-                    await manager.finish_job(job, status=Status.FAILED, delete_job=False)
-            await asyncio.to_thread(self._fail_dead_runs, database)
+            if self.options.parent is not None and os.getppid() != self.options.parent:
+                logger.warning("%s: its scheduler is gone (killed?): stopping", self.name)
+                self.shutdown()
+            try:
+                await sweep_dead_workers(app, database)
+                await asyncio.to_thread(self._check_lock_session)
+            except (psycopg.Error, PoolTimeout, ConnectorException) as exc:
+                logger.warning("%s: sweep failed (%s); again in a second", self.name, exc)
+            if self.failure is not None and self.stopping is None:
+                logger.error("%s: %s: stopping, for its supervisor to start it again",
+                             self.name, self.failure)  # fmt: skip
+                self.shutdown()
 
-    def _still_queued(self, database: ConnectionPool, run_id: int) -> bool:
-        with database.connection() as conn:
-            run = get_run(conn, run_id)
-        return run is not None and run.status == RunStatus.QUEUED
-
-    def _fail_dead_runs(self, database: ConnectionPool) -> None:
-        with database.connection() as conn:
-            for run in fail_dead_runs(conn):
-                logger.warning("run %s of %s failed: its process died", run.id, run.source)
+    def _check_lock_session(self) -> None:
+        """The lock session cannot be replaced under crawls that hold locks on it: once it is
+        lost (the database restarted), the worker stops and its supervisor starts a fresh
+        one, which goes on with the queued runs."""
+        assert self.locks is not None
+        try:
+            self.locks.conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            self.failure = f"lost its lock session ({reason})"
 
     async def serve(self) -> None:
         """Run jobs until stopped; the pools and the lock session close on the way out."""
@@ -137,11 +161,12 @@ class Worker:
             log_level=level if isinstance(level, int) else logging.INFO,
         )
         database = open_pool(url, min_size=1, max_size=DATABASE_CONNECTIONS)
-        locks = RunLocks(url, self.name)
+        locks = self.locks = RunLocks(url, self.name)
         self.shared = {"NEWSWIRE_DATABASE_POOL": database, "NEWSWIRE_RUN_LOCKS": locks}
         if pool.workers:
             self.shared["NEWSWIRE_EXTRACT_POOL"] = pool
         self.runner = AsyncCrawlerRunner(self.settings)
+        _import_components(self.settings)
         app = queue_app(url, max_connections=QUEUE_CONNECTIONS)
         app.task(name=CRAWL_TASK, queue=CRAWL_QUEUE)(self.crawl)
         loop = asyncio.get_running_loop()
@@ -175,6 +200,25 @@ class Worker:
         logger.info("%s: stopped after %d crawls", self.name, self.crawls)
 
 
+_COMPONENT_SETTINGS = (
+    "DOWNLOADER_MIDDLEWARES",
+    "SPIDER_MIDDLEWARES",
+    "EXTENSIONS",
+    "ITEM_PIPELINES",
+)
+
+
+def _import_components(settings: Settings) -> None:
+    """Import every component a crawl loads before claiming the first job: the first crawl of
+    a fresh worker otherwise spends most of a second importing them after its trigger."""
+    for name in _COMPONENT_SETTINGS:
+        for path in build_component_list(settings.getwithbase(name)):
+            load_object(path)
+    for path in settings.getwithbase("DOWNLOAD_HANDLERS").values():  # scheme -> handler
+        if path:
+            load_object(path)
+
+
 def run_worker(options: WorkerOptions) -> int:
     """Run a worker in this process until SIGTERM or its restart limit; returns 0."""
     settings = crawl_settings(
@@ -188,11 +232,16 @@ def run_worker(options: WorkerOptions) -> int:
 
     worker = Worker(options, settings)
     done = defer.Deferred.fromFuture(asyncio.ensure_future(worker.serve()))
-    failures: list[object] = []
-    done.addErrback(failures.append)
+    failures: list[BaseException] = []
+    done.addErrback(lambda failure: failures.append(failure.value))
     done.addBoth(lambda _: reactor.stop())
     reactor.run(installSignalHandlers=False)
+    if worker.failure is not None:
+        return 1
     if failures:
-        logger.error("%s: %s", worker.name, failures[0])
+        error = failures[0]
+        cause = error.__cause__ or error.__context__
+        reason = f"{error}".strip() + (f": {cause}".rstrip() if cause else "")
+        logger.error("%s stopped: %s", worker.name, " ".join(reason.split()))
         return 1
     return 0

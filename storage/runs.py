@@ -253,7 +253,7 @@ def locked_sources(conn: psycopg.Connection[Any], sources: Sequence[str]) -> set
 
 
 def notify_runs(conn: psycopg.Connection[Any], payload: str) -> None:
-    """Tell the listening scheduler about a run (delivered when the transaction commits)."""
+    """Announce a run event to any listener (delivered when the transaction commits)."""
     conn.execute("SELECT pg_notify(%s, %s)", [RUNS_CHANNEL, payload])
 
 
@@ -263,21 +263,13 @@ def listen_runs(conn: psycopg.Connection[Any]) -> None:
 
 
 def queue_runs(conn: psycopg.Connection[Any], sources: Sequence[str], trigger: str) -> list[int]:
-    """Queue one run per source and wake the scheduler, all in one transaction."""
+    """Queue one run row per source and announce each on the runs channel, in one transaction
+    (:func:`scheduler.queue.queue_crawls` adds their jobs in the same transaction)."""
     with conn.transaction():
         run_ids = [create_run(conn, source, trigger, status="queued") for source in sources]
         for run_id in run_ids:
             notify_runs(conn, f"queued {run_id}")
     return run_ids
-
-
-def queued_runs(conn: psycopg.Connection[Any], *, limit: int = 200) -> list[Run]:
-    """Runs waiting for a crawl process, oldest first."""
-    query = sql.SQL(
-        "SELECT {} FROM crawl_runs WHERE status = 'queued' ORDER BY id LIMIT %s"
-    ).format(_RUN_COLUMNS)
-    with conn.cursor(row_factory=class_row(Run)) as cur:
-        return cur.execute(query, [limit]).fetchall()
 
 
 def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
@@ -289,40 +281,6 @@ def pending_run(conn: psycopg.Connection[Any], source: str) -> Run | None:
     ).format(_RUN_COLUMNS)
     with conn.cursor(row_factory=class_row(Run)) as cur:
         return cur.execute(query, [source]).fetchone()
-
-
-def mark_launched(
-    conn: psycopg.Connection[Any], run_id: int, pid: int, *, hostname: str | None = None
-) -> bool:
-    """Record the process started for a queued run; False when it is no longer queued."""
-    cur = conn.execute(
-        "UPDATE crawl_runs SET pid = %s, hostname = %s, launched_at = now()"
-        " WHERE id = %s AND status = 'queued'",
-        [pid, hostname or socket.gethostname(), run_id],
-    )
-    return cur.rowcount == 1
-
-
-def unlaunch(conn: psycopg.Connection[Any], run_id: int, pid: int) -> bool:
-    """Forget that process pid was started for a still-queued run (it was stopped before
-    claiming it), so the next scheduler starts the run at once."""
-    cur = conn.execute(
-        "UPDATE crawl_runs SET pid = NULL, hostname = NULL, launched_at = NULL"
-        " WHERE id = %s AND status = 'queued' AND pid = %s",
-        [run_id, pid],
-    )
-    return cur.rowcount == 1
-
-
-def starting_sources(conn: psycopg.Connection[Any], within_seconds: float) -> set[str]:
-    """Sources with a queued run whose process was started less than within_seconds ago and
-    has not claimed it yet: not to be started twice."""
-    rows = conn.execute(
-        "SELECT DISTINCT source FROM crawl_runs WHERE status = 'queued'"
-        " AND launched_at > now() - make_interval(secs => %s)",
-        [within_seconds],
-    )
-    return {row[0] for row in rows}
 
 
 def end_run(

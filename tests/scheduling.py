@@ -105,8 +105,8 @@ class Scheduler:
         return self.log_path.read_text()
 
     def launched(self) -> list[int]:
-        """Run ids this scheduler started, from its log."""
-        return [int(m) for m in re.findall(r"run (\d+) of \S+ started", self.log())]
+        """Run ids this scheduler's timetable queued, from its log."""
+        return [int(m) for m in re.findall(r"run (\d+) queued by the timetable", self.log())]
 
     def wait_log(self, pattern: str, timeout: float) -> re.Match[str]:
         return wait_for(f"{pattern!r} in {self.log_path}", lambda: re.search(pattern, self.log()),
@@ -127,6 +127,12 @@ class Scheduler:
             raise
         finally:
             self._log.close()
+
+
+def workers_ready(conn: psycopg.Connection[Any], count: int = 1) -> bool:
+    """Whether count workers are claiming from the queue (procrastinate registers each)."""
+    row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+    return row is not None and row[0] >= count
 
 
 def is_leader(conn: psycopg.Connection[Any], scheduler: Scheduler) -> bool:

@@ -1,4 +1,4 @@
-"""One-off runs: `newswire trigger`, `runs`, `cancel`, and the LISTEN/NOTIFY that carries them."""
+"""One-off runs: `newswire trigger`, `runs` and `cancel`, carried by the run queue."""
 
 from __future__ import annotations
 
@@ -9,43 +9,16 @@ from typing import Any
 import psycopg
 import pytest
 
-from scheduler.notify import RunEvent, RunListener, parse_event
 from storage.runs import get_run, queue_runs, request_cancel
 from tests.conftest import Corpus, SiteProcess, run_newswire
-from tests.scheduling import SLOW_CRAWL, Scheduler, is_leader, wait_for, write_sources
-
-
-@pytest.mark.parametrize(
-    ("payload", "event"),
-    [
-        ("queued 12", RunEvent("queued", 12)),
-        ("cancel 3", RunEvent("cancel", 3)),
-        ("ended 7", RunEvent("ended", 7)),
-        ("queued", None),
-        ("queued x", None),
-        ("started 1", None),
-        ("", None),
-    ],
+from tests.scheduling import (
+    SLOW_CRAWL,
+    Scheduler,
+    is_leader,
+    wait_for,
+    workers_ready,
+    write_sources,
 )
-def test_parse_event(payload: str, event: RunEvent | None) -> None:
-    assert parse_event(payload) == event
-
-
-def test_listener_wakes_on_a_queued_run_and_times_out_without_one(
-    db: psycopg.Connection[Any], database_url: str
-) -> None:
-    listener = RunListener(database_url)
-    try:
-        started = time.monotonic()
-        assert listener.wait(timeout=0.2) == []
-        assert time.monotonic() - started >= 0.15
-        run_ids = queue_runs(db, ["planet", "meridian"], "api")
-        started = time.monotonic()
-        events = listener.wait(timeout=5)
-        assert time.monotonic() - started < 0.5
-        assert events == [RunEvent("queued", run_id) for run_id in run_ids]
-    finally:
-        listener.close()
 
 
 def _newswire(sources: Path, database_url: str, data_dir: Path, *args: str) -> Any:
@@ -65,10 +38,15 @@ def test_trigger_without_a_scheduler_queues_and_says_how_to_start_one(
     assert "newswire scheduler" in done.stderr and "newswire crawl planet" in done.stderr
     queued = get_run(db, run_id)
     assert queued is not None and (queued.status, queued.trigger) == ("queued", "manual")
+    assert _job_status(db, run_id) == "todo"  # the run's job waits in the queue
+    refused = _newswire(sources, database_url, tmp_path, "trigger", "planet")
+    assert refused.returncode == 0, refused.stderr
+    assert f"planet has run {run_id} waiting" in refused.stdout  # the queueing lock
 
     cancelled = _newswire(sources, database_url, tmp_path, "cancel", str(run_id))
     assert cancelled.returncode == 0, cancelled.stderr
     assert f"run {run_id} cancelled" in cancelled.stdout
+    assert _job_status(db, run_id) == "cancelled"  # no worker will take it
     again = _newswire(sources, database_url, tmp_path, "cancel", str(run_id))
     assert again.returncode == 1
     assert f"run {run_id} already cancelled" in again.stderr
@@ -115,12 +93,13 @@ def test_a_trigger_starts_within_a_second_and_cancel_stops_the_crawl(
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
         wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        wait_for("its worker", lambda: workers_ready(db), 30)
         done = _newswire(sources, database_url, tmp_path, "trigger", "planet")
         returned = time.monotonic()
         assert done.returncode == 0, done.stderr
         assert "no scheduler" not in done.stderr
         run_id = int(done.stdout.split()[1])
-        wait_for("the crawl process to start", lambda: _launched(db, run_id), 5, interval=0.01)
+        wait_for("a worker to start the crawl", lambda: _started(db, run_id), 5, interval=0.01)
         latency = time.monotonic() - returned
         wait_for("articles stored", lambda: _stored(db, run_id) >= 1, 20)
         cancelled = _newswire(sources, database_url, tmp_path, "cancel", str(run_id))
@@ -131,15 +110,24 @@ def test_a_trigger_starts_within_a_second_and_cancel_stops_the_crawl(
     assert f"run {run_id} cancelled" in cancelled.stdout
     run = get_run(db, run_id)
     assert run is not None and run.status == "cancelled"
+    assert _job_status(db, run_id) == "aborted"  # through the queue: the job was aborted
     assert run.stats["articles_stored"] == _stored(db, run_id) >= 1
     with psycopg.connect(crawled_corpus.database_url) as clean:
         whole = clean.execute("SELECT count(*) FROM articles WHERE source = 'planet'").fetchone()
     assert whole is not None and run.stats["articles_stored"] < whole[0]  # stopped early
 
 
-def _launched(conn: psycopg.Connection[Any], run_id: int) -> bool:
-    row = conn.execute("SELECT launched_at FROM crawl_runs WHERE id = %s", [run_id]).fetchone()
-    return row is not None and row[0] is not None
+def _started(conn: psycopg.Connection[Any], run_id: int) -> bool:
+    run = get_run(conn, run_id)
+    return run is not None and run.started_at is not None
+
+
+def _job_status(conn: psycopg.Connection[Any], run_id: int) -> str | None:
+    """The status of the run's job in the queue (procrastinate keeps the run id in its args)."""
+    row = conn.execute(
+        "SELECT status FROM procrastinate_jobs WHERE (args->>'run_id')::int8 = %s", [run_id]
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _stored(conn: psycopg.Connection[Any], run_id: int) -> int:

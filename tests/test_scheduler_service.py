@@ -1,9 +1,10 @@
-"""The scheduler service end to end: real `newswire scheduler` subprocesses, crawl subprocesses,
-the sample site and PostgreSQL."""
+"""The scheduler service end to end: real `newswire scheduler` subprocesses with their worker
+subprocesses, the sample site and PostgreSQL."""
 
 from __future__ import annotations
 
 import itertools
+import re
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import psycopg
 import pytest
 
 from newswire.records import Run
+from scheduler.queue import ALREADY_WAITING
 from storage.runs import create_run, get_run
 from tests.conftest import SiteProcess, run_newswire
 from tests.scheduling import (
@@ -23,6 +25,7 @@ from tests.scheduling import (
     runs_of,
     wait_for,
     wait_idle,
+    workers_ready,
     write_sources,
 )
 
@@ -58,7 +61,7 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     sample_site.reset_requests()
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
-        wait_for("a first timetable run", lambda: _finished(db, "schedule", 1), 15)
+        wait_for("a first timetable run", lambda: _finished(db, "schedule", 1), 30)
         # A manual trigger at the moment the timetable fires again.
         fire_at = _next_fire(db, "planet")
         time.sleep(max(0.0, fire_at - time.time() - 0.05))
@@ -70,6 +73,11 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     finally:
         assert scheduler.stop() == 0
     runs = runs_of(db, "planet")
+    # A trigger while the timetable's run still waits is refused by the queueing lock: the
+    # waiting run crawls for both.
+    refused = [r for r in runs if r.trigger == "manual" and r.error == ALREADY_WAITING]
+    assert all(r.status == "cancelled" and r.started_at is None for r in refused)
+    runs = [r for r in runs if r not in refused]
     assert all(r.status == "succeeded" for r in runs), [(r.id, r.status, r.error) for r in runs]
     _assert_never_overlapping(runs)
     # On time: each timetable run was queued within half a second of a 2 s slot of the first.
@@ -77,19 +85,20 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     for moment in scheduled[1:]:
         offset = (moment - scheduled[0]) % 2
         assert min(offset, 2 - offset) < 0.5, f"a timetable run was queued {offset:.2f} s off"
-    # The site saw one crawl at a time: every request falls inside exactly one run.
+    # The site saw one crawl at a time: every request falls inside exactly one run (workers
+    # start a source's next run within milliseconds: one clock, so a small margin).
     spans = [(r.started_at.timestamp(), r.finished_at.timestamp()) for r in runs]
     requests = [q for q in sample_site.requests() if q["outlet"] == "planet"]
     assert requests
     for request in requests:
-        inside = [s for s in spans if s[0] - 0.2 <= request["time"] <= s[1] + 0.2]
+        inside = [s for s in spans if s[0] - 0.03 <= request["time"] <= s[1] + 0.03]
         assert len(inside) == 1, f"{request['url']} at {request['time']} is in {inside}"
 
 
 def test_restart_keeps_the_timetable_runs_a_missed_run_once_and_fails_dead_runs(
     db: psycopg.Connection[Any], database_url: str, sample_site: SiteProcess, tmp_path: Path
 ) -> None:
-    interval = 3.0  # the restarted service must queue its catch-up run within about 2 s
+    interval = 4.0  # the restarted service must queue its catch-up run within about 3 s
     sources = write_sources(sample_site, tmp_path / "sources.toml",
                             schedules={"planet": f"every {interval:.0f}s"})  # fmt: skip
     first = Scheduler(database_url, tmp_path, sources, name="first")
@@ -141,11 +150,14 @@ def test_two_schedulers_one_active_and_the_standby_takes_over(
         assert is_leader(db, first)
         assert second.launched() == []
         assert "now the active one" not in second.log()
+        (orphan,) = re.findall(r"worker 1 started \(pid (\d+)\)", first.log())
         first.signal(signal.SIGKILL)
         first.process.wait(timeout=10)
         killed = time.monotonic()
         wait_for("the standby to take over", lambda: is_leader(db, second), 10)
         takeover = time.monotonic() - killed
+        # The killed scheduler's worker notices within a second and stops.
+        wait_for("its worker to stop", lambda: not Path(f"/proc/{orphan}").exists(), 40)
         wait_for("a run from the new active scheduler", lambda: second.launched(), 20)
     finally:
         first.stop()
@@ -165,6 +177,7 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
     scheduler = Scheduler(database_url, tmp_path, sources, "--shutdown-timeout", f"{timeout:g}")
     try:
         wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        wait_for("its worker", lambda: workers_ready(db), 30)
         done = run_newswire("--sources", str(sources), "trigger", "planet",
                             database_url=database_url, data_dir=tmp_path)  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -179,7 +192,7 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
     assert run.status == "interrupted", (run, scheduler.log())
     assert run.stats.get("articles_stored") == _stored(db) >= 2, (run, scheduler.log())
     _assert_complete_rows(db)
-    assert "stopping its crawl (shutdown)" in scheduler.log()
+    assert "stopping, open crawls close as interrupted" in scheduler.log()
 
 
 def _stored(conn: psycopg.Connection[Any]) -> int:
@@ -221,7 +234,8 @@ def test_sighup_brings_the_timetable_in_line_with_the_sources_file(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-concurrent", "0"], "--max-concurrent"),
+        (["--workers", "-1"], "--workers"),
+        (["--concurrency", "0"], "--concurrency"),
         (["--grace", "0"], "--grace"),
     ],
 )

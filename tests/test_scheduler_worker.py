@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 from collections import defaultdict
@@ -13,10 +12,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from scheduler.queue import defer_runs
-from storage.runs import queue_runs
+from scheduler.queue import queue_crawls
+from scheduler.worker import DATABASE_CONNECTIONS, QUEUE_CONNECTIONS
 from tests.conftest import NEWSWIRE, SiteProcess, newswire_env, start_site_process
 from tests.scheduling import wait_for
+from tests.test_scheduler_inprocess import ConnectionSampler
 
 OUTLETS = 100
 
@@ -38,11 +38,10 @@ def start_worker(sources: Path, database_url: str, data_dir: Path) -> subprocess
 
 
 def trigger(db: psycopg.Connection[Any], database_url: str, sources: list[str]) -> list[int]:
-    """What `newswire trigger` does with workers: a queued run row, then its job."""
-    run_ids = queue_runs(db, sources, "manual")
-    jobs = asyncio.run(defer_runs(database_url, list(zip(run_ids, sources, strict=True))))
-    assert None not in jobs.values()
-    return run_ids
+    """What `newswire trigger` does: a queued run row and its job, for each source."""
+    queued = queue_crawls(db, sources, "manual")
+    assert None not in [q.job_id for q in queued]
+    return [q.run_id for q in queued]
 
 
 def statuses(db: psycopg.Connection[Any], run_ids: list[int]) -> dict[str, int]:
@@ -75,6 +74,8 @@ def test_two_workers_run_each_of_200_runs_once_and_never_a_source_twice_at_once(
     db: psycopg.Connection[Any], database_url: str, world: SiteProcess, workers: list[Any]
 ) -> None:
     names = list(world.urls)
+    sampler = ConnectionSampler(database_url)
+    sampler.start()
     first = trigger(db, database_url, names)
     # A source's second run is deferred once its first has left the queue: it then waits
     # for the first to end (the job's lock), and the queueing lock lets it in.
@@ -82,6 +83,11 @@ def test_two_workers_run_each_of_200_runs_once_and_never_a_source_twice_at_once(
     second = trigger(db, database_url, names)
     run_ids = first + second
     wait_for("every run to end", lambda: all_final(db, run_ids), 240, interval=0.5)
+    peak = sampler.stop()
+    # Per worker: gates and stores, the lock session, the queue's pool and its listener; plus
+    # this test's own.
+    per_worker = DATABASE_CONNECTIONS + 1 + QUEUE_CONNECTIONS + 1
+    assert per_worker <= 10 and peak <= 2 * per_worker + 1, peak
     assert statuses(db, run_ids) == {"succeeded": 2 * OUTLETS}
     rows = db.execute(
         "SELECT source, pid, started_at, finished_at FROM crawl_runs WHERE id = ANY(%s)",

@@ -38,8 +38,9 @@ def create_app(config: Config) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database_url = database_url = ready_database(config)
         pool = open_pool(
-            ready_database(config),
+            database_url,
             max_size=4,
             statement_timeout_ms=STATEMENT_TIMEOUT_MS,
             name="newswire-api",

@@ -20,7 +20,8 @@ from newswire.api.deps import (
 from newswire.errors import ConfigError, DatabaseError, NewswireError, did_you_mean
 from newswire.records import Run, RunStatus
 from newswire.responses import CancelOutcome, CrawlQueued, RunList
-from storage.runs import get_run, list_runs, queue_runs, request_cancel
+from scheduler.queue import cancel_run, queue_crawls
+from storage.runs import get_run, list_runs
 from storage.search import SOURCE_NAME
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def run(conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> Run:
     responses=error_responses(401, 403, 404, 503),
 )
 def crawl(request: Request, conn: Conn, name: Annotated[str, Path(max_length=100)]) -> CrawlQueued:
-    """Queue a one-off crawl of a configured source; the scheduler starts it."""
+    """Queue a one-off crawl of a configured source; a worker starts it. When a run of the
+    source is already waiting, that one will crawl: the answer names it, status queued."""
     try:
         configured = configured_sources(request)
     except ConfigError as exc:
@@ -78,7 +80,8 @@ def crawl(request: Request, conn: Conn, name: Annotated[str, Path(max_length=100
     if name not in configured:
         hint = did_you_mean(name, configured) or ": see GET /sources"
         raise HTTPException(404, f"unknown source {name!r} in the sources file{hint}")
-    (run_id,) = queue_runs(conn, [name], "api")
+    (queued,) = queue_crawls(conn, [name], "api")
+    run_id = queued.run_id if queued.job_id is not None else queued.waiting or queued.run_id
     logger.info("queued run %d of %s from the API", run_id, name)
     return CrawlQueued(run_id=run_id, source=name, status=RunStatus.QUEUED)
 
@@ -90,14 +93,16 @@ def crawl(request: Request, conn: Conn, name: Annotated[str, Path(max_length=100
     dependencies=WRITE,
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-def cancel(conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]) -> CancelOutcome:
+def cancel(
+    request: Request, conn: Conn, run_id: Annotated[int, Path(ge=1, le=BIGINT)]
+) -> CancelOutcome:
     """Cancel a queued run at once, or ask a running crawl to stop (it keeps what it stored);
     409 when the run has already ended."""
     found = get_run(conn, run_id)
     if found is None:
         raise HTTPException(404, f"run {run_id} does not exist")
     try:
-        outcome = request_cancel(conn, run_id)
+        outcome = cancel_run(conn, request.app.state.database_url, run_id)
     except NewswireError as exc:  # it has ended (perhaps just now)
         raise HTTPException(409, str(exc)) from None
     logger.info("cancel of run %d from the API: %s", run_id, outcome)

@@ -1,12 +1,13 @@
 """`newswire scheduler`, `trigger`, `runs` and `cancel`: the timetable service and its runs.
 
-None of these imports Scrapy: the scheduler starts crawls as subprocesses, and it must be up
-in time for its own first timetable run.
+None of these imports Scrapy: the scheduler queues runs and starts `newswire worker`
+subprocesses to crawl them, and it must be up in time for its own first timetable run.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -23,17 +24,21 @@ from storage.runs import (
     active_scheduler,
     get_run,
     list_runs,
-    queue_runs,
-    request_cancel,
     wait_for_end,
 )
 
 
 @click.command("scheduler")
 @click.option(
-    "--max-concurrent",
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Local workers to start and restart; 0: they run elsewhere ($NEWSWIRE_SCHEDULER_WORKERS"
+    ", 1).",
+)
+@click.option(
+    "--concurrency",
     type=click.IntRange(min=1),
-    help="Crawls running at once, across sources ($NEWSWIRE_SCHEDULER_MAX_CONCURRENT, 2).",
+    help="Crawls each local worker runs at once ($NEWSWIRE_WORKER_CONCURRENCY, 16).",
 )
 @click.option(
     "--grace",
@@ -50,19 +55,22 @@ from storage.runs import (
 @click.pass_obj
 def scheduler(
     config: Config,
-    max_concurrent: int | None,
+    workers: int | None,
+    concurrency: int | None,
     grace: int | None,
     shutdown_timeout: float | None,
 ) -> None:
-    """Crawl each source on its timetable and start triggered runs, until SIGTERM/SIGINT.
+    """Queue each source's runs on its timetable and keep local workers crawling the queue,
+    until SIGTERM/SIGINT.
 
     SIGHUP re-reads the sources file. Start several on one database: one is active, the
-    others stand by and take over when it dies.
+    others stand by and take over when it dies (their workers crawl either way).
     """
     from scheduler.service import SchedulerOptions, SchedulerService
 
     config = config.with_overrides(
-        scheduler_max_concurrent=max_concurrent,
+        scheduler_workers=workers,
+        worker_concurrency=concurrency,
         scheduler_grace=grace,
         scheduler_shutdown_timeout=shutdown_timeout,
     )
@@ -72,10 +80,11 @@ def scheduler(
         SchedulerOptions(
             database_url=ready_database(config),
             sources_path=config.sources_path.resolve(),
-            max_concurrent=config.scheduler_max_concurrent,
+            workers=config.scheduler_workers,
+            concurrency=config.worker_concurrency,
             grace=config.scheduler_grace,
             shutdown_timeout=config.scheduler_shutdown_timeout,
-            crawl_log_level="INFO" if debug else "WARNING",
+            worker_log_level="DEBUG" if debug else "INFO",
             health=config.health,
         )
     )
@@ -91,8 +100,10 @@ def scheduler(
     type=click.IntRange(min=1),
     help="Crawls open at once ($NEWSWIRE_WORKER_CONCURRENCY, 16).",
 )
+@click.option("--supervised", is_flag=True, hidden=True,
+              help="Started by a scheduler: stop when it is gone.")  # fmt: skip
 @click.pass_obj
-def worker(config: Config, concurrency: int | None) -> None:
+def worker(config: Config, concurrency: int | None, supervised: bool) -> None:
     """Run queued crawls, many at once in one Scrapy process, until SIGTERM/SIGINT.
 
     Start as many as you like, on this machine or others, against one database: each job is
@@ -111,6 +122,7 @@ def worker(config: Config, concurrency: int | None) -> None:
         max_memory_mb=config.worker_max_memory_mb,
         shutdown_timeout=config.scheduler_shutdown_timeout,
         data_dir=config.data_dir,
+        parent=os.getppid() if supervised else None,
     )
     sys.exit(run_worker(options))
 
@@ -119,18 +131,25 @@ def worker(config: Config, concurrency: int | None) -> None:
 @click.argument("names", nargs=-1, required=True)
 @click.pass_obj
 def trigger(config: Config, names: tuple[str, ...]) -> None:
-    """Queue a run of SOURCE... now; the running scheduler starts it within a second."""
+    """Queue a run of SOURCE... now; an idle worker starts it within a second."""
+    from scheduler.queue import queue_crawls
+
     sources = load_sources(config.sources_path)
     chosen = [s.name for s in select_sources(sources, names, origin=str(config.sources_path))]
     with connect(ready_database(config)) as conn:
-        run_ids = queue_runs(conn, chosen, "manual")
+        queued = queue_crawls(conn, chosen, "manual")
         leader = active_scheduler(conn)
-    for run_id, name in zip(run_ids, chosen, strict=True):
-        console.print(f"run {run_id} queued: {name}", markup=False, highlight=False)
+    for run in queued:
+        if run.job_id is None:
+            line = f"run {run.run_id} not queued: {run.source} has run {run.waiting} waiting"
+        else:
+            line = f"run {run.run_id} queued: {run.source}"
+        console.print(line, markup=False, highlight=False)
     if leader is None:
         errors.print(
             "newswire: no scheduler is running on this database, so the run waits in the "
-            "queue: start one with `newswire scheduler` (or `docker compose up -d`), or crawl "
+            "queue for a worker: start one with `newswire scheduler` (it starts a worker), "
+            "`newswire worker` or `docker compose up -d`, or crawl "
             f"in the foreground now with `newswire crawl {' '.join(chosen)}`",
             markup=False,
             highlight=False,
@@ -187,8 +206,11 @@ def runs_show(config: Config, run_id: int) -> None:
 @click.pass_obj
 def cancel(config: Config, run_id: int, wait_seconds: float) -> None:
     """Cancel RUN_ID: a queued run at once, a running crawl as it closes (items kept)."""
-    with connect(ready_database(config)) as conn:
-        if request_cancel(conn, run_id) == "cancelled":
+    from scheduler.queue import cancel_run
+
+    database_url = ready_database(config)
+    with connect(database_url) as conn:
+        if cancel_run(conn, database_url, run_id) == "cancelled":
             console.print(f"run {run_id} cancelled")
             return
         console.print(f"run {run_id}: cancel requested, waiting for the crawl to close")

@@ -1,28 +1,32 @@
-"""Crawl subprocesses under the scheduler: killed mid-run, timed out, described."""
+"""Local workers under the scheduler: killed mid-run, timed out, restarted, stopped."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
-from scheduler.runner import (
-    CrawlExit,
-    CrawlJob,
-    CrawlProcess,
-    ExitRecord,
-    crawl_command,
-    crawl_environment,
-    exit_record,
-)
+from scheduler.queue import queue_crawls
+from scheduler.supervisor import WorkerSpec, worker_command, worker_environment
 from storage.runs import get_run
-from tests.conftest import Corpus, SiteProcess, run_newswire
-from tests.scheduling import SLOW_CRAWL, Scheduler, is_leader, runs_of, wait_for, write_sources
+from tests.conftest import NEWSWIRE, Corpus, SiteProcess, newswire_env, run_newswire
+from tests.scheduling import (
+    SLOW_CRAWL,
+    Scheduler,
+    is_leader,
+    runs_of,
+    wait_for,
+    workers_ready,
+    write_sources,
+)
+
+SOURCES = ["planet", "meridian", "europa"]
 
 
 def _trigger(sources: Path, database_url: str, data_dir: Path) -> int:
@@ -48,11 +52,12 @@ def test_a_killed_crawl_is_failed_its_articles_kept_and_the_next_run_completes(
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
         wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        wait_for("its worker", lambda: workers_ready(db), 30)
         killed_id = _trigger(sources, database_url, tmp_path)
         wait_for("articles stored mid-run", lambda: len(_planet_urls(db)) >= 2, 20)
         run = get_run(db, killed_id)
         assert run is not None and run.status == "running" and run.pid
-        os.kill(run.pid, signal.SIGKILL)
+        os.kill(run.pid, signal.SIGKILL)  # the worker process itself
         failed = wait_for("the run marked failed", lambda: _final(db, killed_id), 10)
         kept = db.execute(
             "SELECT id, url, text_hash FROM articles WHERE run_id = %s ORDER BY id", [killed_id]
@@ -63,7 +68,8 @@ def test_a_killed_crawl_is_failed_its_articles_kept_and_the_next_run_completes(
     finally:
         assert scheduler.stop() == 0
     assert failed.status == "failed"
-    assert "killed by signal 9 (SIGKILL)" in (failed.error or "")
+    assert f"its crawl process (pid {run.pid} on" in (failed.error or "")
+    assert "worker 1 was killed by signal 9: starting it again" in scheduler.log()
     assert len(kept) >= 2
     assert (
         db.execute(
@@ -91,6 +97,7 @@ def test_a_crawl_past_its_timeout_is_stopped_and_failed(
     scheduler = Scheduler(database_url, tmp_path, sources, "--shutdown-timeout", "5")
     try:
         wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        wait_for("its worker", lambda: workers_ready(db), 30)
         run_id = _trigger(sources, database_url, tmp_path)
         run = wait_for("the run to end", lambda: _final(db, run_id), 20)
     finally:
@@ -104,73 +111,73 @@ def test_a_crawl_past_its_timeout_is_stopped_and_failed(
     assert only.id == run_id
 
 
-@pytest.mark.parametrize(
-    ("returncode", "text"),
-    [
-        (0, "exited with code 0"),
-        (1, "exited with code 1"),
-        (-9, "was killed by signal 9 (SIGKILL)"),
-        (-15, "was killed by signal 15 (SIGTERM)"),
-        (-200, "was killed by signal 200"),
-    ],
-)
-def test_crawl_exit_describes_how_the_process_ended(returncode: int, text: str) -> None:
-    assert CrawlExit(returncode, None, False, ()).describe() == text
-
-
 def test_the_database_url_travels_in_the_environment_not_the_command_line(
     tmp_path: Path,
 ) -> None:
     secret = "postgresql://crawler:s3cret@db.example:5432/newswire"
-    job = CrawlJob(7, "planet", "schedule", 60.0, secret, tmp_path / "sources.toml")
-    command = crawl_command(job)
+    spec = WorkerSpec(secret, tmp_path / "sources.toml", 8)
+    command = worker_command(spec)
     assert not any("s3cret" in part for part in command)
-    assert command[1:5] == ["-m", "scrapy", "crawl", "news"]
-    assert "run_id=7" in command and "source=planet" in command
-    assert f"NEWSWIRE_SOURCES={(tmp_path / 'sources.toml').resolve()}" in command
-    env = crawl_environment(job, {"PATH": "/bin"})
-    assert env == {
-        "PATH": "/bin",
-        "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-        "DATABASE_URL": secret,
-        "PYTHONUNBUFFERED": "1",
-    }
+    assert command[1:3] == ["-m", "newswire"]
+    assert command[-4:] == ["worker", "--supervised", "--concurrency", "8"]
+    assert str((tmp_path / "sources.toml").resolve()) in command
+    env = worker_environment(spec, {"PATH": "/bin"})
+    assert env == {"PATH": "/bin", "DATABASE_URL": secret, "PYTHONUNBUFFERED": "1"}
 
 
-def test_a_crawl_that_outlives_its_timeout_is_stopped_by_the_runner(
-    database_url: str, sample_site: SiteProcess, tmp_path: Path
+def test_a_worker_past_its_crawl_limit_is_restarted_and_sigterm_stops_them_all(
+    db: psycopg.Connection[Any], database_url: str, sample_site: SiteProcess, tmp_path: Path
 ) -> None:
-    # Due to close itself 0.2 s after it opens, it is still starting when the runner's
-    # backstop (timeout + grace) acts: the backstop alone stops it.
-    sources = write_sources(sample_site, tmp_path / "sources.toml", schedules={"planet": None},
-                            settings={"planet": SLOW_CRAWL})  # fmt: skip
-    process = CrawlProcess(CrawlJob(1, "planet", "schedule", 0.2, database_url, sources))
-    outcome = process.wait(kill_grace=0.3)
-    assert outcome.stopped_for == "timeout"
-    assert time.monotonic() - process.started < 5
+    sources = write_sources(sample_site, tmp_path / "sources.toml",
+                            schedules={name: None for name in SOURCES})  # fmt: skip
+    env = newswire_env(database_url, tmp_path, NEWSWIRE_WORKER_MAX_CRAWLS="1")
+    log = (tmp_path / "scheduler.log").open("w")
+
+    def log_text() -> str:
+        return (tmp_path / "scheduler.log").read_text()
+
+    scheduler = subprocess.Popen(
+        [*NEWSWIRE, "--sources", str(sources), "scheduler", "--workers", "2"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        wait_for("two workers", lambda: workers_ready(db, 2), 30)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            queued = queue_crawls(conn, SOURCES, "manual")
+        run_ids = [q.run_id for q in queued]
+        wait_for("every run", lambda: all(_final(db, i) for i in run_ids), 60)
+        wait_for("a restart", lambda: "exited after its restart limit" in log_text(), 10)
+        wait_for("two workers again", lambda: workers_ready(db, 2), 30)
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        status = scheduler.wait(timeout=60)
+        log.close()
+    assert status == 0
+    assert all(_final(db, i).status == "succeeded" for i in run_ids)
+    pids = {int(p) for p in re.findall(r"worker \d started \(pid (\d+)\)", log_text())}
+    assert len(pids) >= 3  # two at start, at least one restarted
+    assert not any(_alive(pid) for pid in pids)  # all stopped with the scheduler
 
 
-@pytest.mark.parametrize(
-    ("outcome", "status", "error", "only_from"),
-    [
-        (CrawlExit(0, "timeout", False, ()), "failed",
-         "timed out after 60 s (the source's limits.timeout) and did not close: stopped",
-         ("queued", "running", "interrupted")),
-        (CrawlExit(-9, "timeout", True, ()), "failed",
-         "timed out after 60 s (the source's limits.timeout) and did not close: killed",
-         ("queued", "running", "interrupted")),
-        (CrawlExit(-9, "shutdown", True, ()), "interrupted",
-         "the scheduler shut down and the crawl did not close in time: killed", ("running",)),
-        (CrawlExit(-9, None, False, ("2025 INFO: Crawled", "", "")), "failed",
-         "the crawl process was killed by signal 9 (SIGKILL) without recording an outcome; "
-         "its last output: 2025 INFO: Crawled", ("queued", "running")),
-        (CrawlExit(1, None, False, ()), "failed",
-         "the crawl process exited with code 1 without recording an outcome",
-         ("queued", "running")),
-    ],
-)  # fmt: skip
-def test_exit_record_says_what_the_crawl_could_not(
-    outcome: CrawlExit, status: str, error: str, only_from: tuple[str, ...], tmp_path: Path
+def test_with_no_workers_the_scheduler_starts_none_and_runs_wait_in_the_queue(
+    db: psycopg.Connection[Any], database_url: str, sample_site: SiteProcess, tmp_path: Path
 ) -> None:
-    job = CrawlJob(3, "planet", "schedule", 60.0, "postgresql:///x", tmp_path / "s.toml")
-    assert exit_record(job, outcome) == ExitRecord(status, error, only_from)
+    sources = write_sources(sample_site, tmp_path / "sources.toml", schedules={"planet": None})
+    scheduler = Scheduler(database_url, tmp_path, sources, "--workers", "0")
+    try:
+        wait_for("leadership", lambda: is_leader(db, scheduler), 15)
+        run_id = _trigger(sources, database_url, tmp_path)
+        time.sleep(2)
+        run = get_run(db, run_id)
+    finally:
+        assert scheduler.stop() == 0
+    assert run is not None and run.status == "queued"
+    assert "worker 1 started" not in scheduler.log()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
