@@ -45,7 +45,7 @@ from scheduler.queue import HEARTBEAT_SECONDS, queue_app, queue_crawls, sweep_de
 from scheduler.supervisor import WorkerSpec, WorkerSupervisor
 from scheduler.timetable import set_run_queuer, sync_jobs
 from storage.connection import CONNECT_TIMEOUT, connect, open_pool
-from storage.runs import locked_sources, pending_run
+from storage.runs import fail_dead_runs, locked_sources, pending_run
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class SchedulerService:
 
     def _take_over(self) -> None:
         logger.info("this scheduler is now the active one for %s", self._describe_db())
+        self._fail_dead_runs()  # left while no scheduler ran: before its workers are up
         self._leading.set()
         set_run_queuer(self.queue_scheduled_run)
         self._timetable = self._start_timetable()
@@ -197,6 +198,11 @@ class SchedulerService:
         return f"database {conn.info.dbname}" if conn is not None else "the database"
 
     # ------------------------------------------------------------ sweeping after dead workers
+
+    def _fail_dead_runs(self) -> None:
+        with connect(self.options.database_url) as conn:
+            for run in fail_dead_runs(conn):
+                logger.warning("run %s of %s marked failed: %s", run.id, run.source, run.error)
 
     def _sweep_loop(self) -> None:
         """While leading without local workers, every second: what killed workers left,
