@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 
-from scheduler.queue import CRAWL_QUEUE, CRAWL_TASK, queue_app
+from scheduler.queue import CRAWL_QUEUE, CRAWL_TASK, HEARTBEAT_SECONDS, STALLED_SECONDS, queue_app
 
 
 def main(sources: str, concurrency: int) -> None:
@@ -36,7 +36,10 @@ def main(sources: str, concurrency: int) -> None:
         async with app.open_async():
             worker = asyncio.create_task(
                 app.run_worker_async(queues=[CRAWL_QUEUE], concurrency=concurrency,
-                                     install_signal_handlers=False, delete_jobs="successful")
+                                     install_signal_handlers=False, delete_jobs="successful",
+                                     # beat as the workers do, or the sweep prunes it as dead
+                                     update_heartbeat_interval=HEARTBEAT_SECONDS,
+                                     stalled_worker_timeout=STALLED_SECONDS)
             )  # fmt: skip
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, worker.cancel)
