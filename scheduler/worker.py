@@ -104,9 +104,6 @@ class Worker:
             # procrastinate cancels the task of a job asked to abort (`newswire cancel`) or
             # past its shutdown timeout: the crawl itself closes cleanly (it sees the cancel
             # on its row within a second; at shutdown the runner stops it), so wait for it.
-            # A crawl claimed as the worker began to stop was not among the runner's crawls
-            # then: stop it here, or it would run to its end past the shutdown timeout.
-            await crawler.stop_async()
             await crawl
             raise
         self.crawls += 1
