@@ -57,6 +57,9 @@ logger = logging.getLogger(__name__)
 QUEUE_CONNECTIONS = 1
 
 
+STOP_MARGIN = 5.0  # seconds past the shutdown timeout before a stuck stop is forced
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     """How one worker process runs."""
@@ -115,7 +118,17 @@ class Worker:
 
     def _stop_claiming(self) -> None:
         # procrastinate's worker, cancelled, stops claiming and waits for its open jobs.
-        if self.main is not None:
+        if self.main is not None and not self.main.done():
+            self.main.cancel()
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.options.shutdown_timeout + STOP_MARGIN, self._stop_now)
+
+    def _stop_now(self) -> None:
+        # Under load, procrastinate's worker loop has been seen (py-spy: the event loop idle)
+        # not to return after its stop once every crawl had ended, leaving the process up
+        # forever; a second cancel breaks its wait, and the worker closes as usual.
+        if self.main is not None and not self.main.done():
+            logger.warning("%s: the queue's worker loop did not stop: stopping it", self.name)
             self.main.cancel()
 
     def shutdown(self) -> None:

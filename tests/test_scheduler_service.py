@@ -85,14 +85,16 @@ def test_timetable_runs_on_time_and_a_coinciding_trigger_never_overlaps(
     for moment in scheduled[1:]:
         offset = (moment - scheduled[0]) % 2
         assert min(offset, 2 - offset) < 0.5, f"a timetable run was queued {offset:.2f} s off"
-    # The site saw one crawl at a time: every request falls inside exactly one run (workers
-    # start a source's next run within milliseconds: one clock, so a small margin).
+    # The site saw one crawl at a time: every request falls inside a run (one clock, so a
+    # small margin) and never inside two (a source's next run may start 15 ms after the last).
     spans = [(r.started_at.timestamp(), r.finished_at.timestamp()) for r in runs]
     requests = [q for q in sample_site.requests() if q["outlet"] == "planet"]
     assert requests
     for request in requests:
-        inside = [s for s in spans if s[0] - 0.03 <= request["time"] <= s[1] + 0.03]
-        assert len(inside) == 1, f"{request['url']} at {request['time']} is in {inside}"
+        at = request["time"]
+        near = [s for s in spans if s[0] - 0.03 <= at <= s[1] + 0.03]
+        inside = [s for s in spans if s[0] <= at <= s[1]]
+        assert near and len(inside) <= 1, f"{request['url']} at {at} is in {near}"
 
 
 def test_restart_keeps_the_timetable_runs_a_missed_run_once_and_fails_dead_runs(
