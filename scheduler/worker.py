@@ -58,6 +58,7 @@ QUEUE_CONNECTIONS = 1
 
 
 STOP_MARGIN = 5.0  # seconds past the shutdown timeout before a stuck stop is forced
+SWEEP_EXIT_SECONDS = 5.0  # what a sweep under way gets to end when the worker stops
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Worker:
         self.stopping: asyncio.Task[None] | None = None
         self.failure: str | None = None  # why it stopped itself, for a non-zero exit
         self.locks: RunLocks | None = None
+        self.closing = asyncio.Event()  # the queue's worker loop has ended: the sweep stops
 
     async def crawl(self, run_id: int, source: str) -> None:
         """The job: crawl one queued run of a source to its end, recorded in crawl_runs."""
@@ -139,9 +141,15 @@ class Worker:
             self.stopping = asyncio.ensure_future(self.runner.stop())
 
     async def _sweep(self, app: procrastinate.App, database: ConnectionPool) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            if self.options.parent is not None and os.getppid() != self.options.parent:
+        # Ends on `closing`, not on a cancel: a cancel that lands inside the queue's or the
+        # pool's query code has been seen swallowed there, leaving the sweep (and the stopped
+        # worker, waiting for it) running for good.
+        while not self.closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), HEARTBEAT_SECONDS)
+                return
+            parent = self.options.parent
+            if parent is not None and os.getppid() != parent and self.stopping is None:
                 logger.warning("%s: its scheduler is gone (killed?): stopping", self.name)
                 self.shutdown()
             try:
@@ -203,9 +211,12 @@ class Worker:
                 logger.info("%s: claiming crawls, %d at once", self.name, self.options.concurrency)
                 with contextlib.suppress(asyncio.CancelledError):
                     await self.main
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                self.closing.set()
+                # A sweep under way ends within its queries' time; one stuck on a dead
+                # database does not hold the exit up.
+                _, stuck = await asyncio.wait({sweeper}, timeout=SWEEP_EXIT_SECONDS)
+                for task in stuck:
+                    task.cancel()
         finally:
             pool.close()
             database.close()

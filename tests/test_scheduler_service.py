@@ -3,7 +3,9 @@ subprocesses, the sample site and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
 import signal
 import time
@@ -146,6 +148,7 @@ def test_two_schedulers_one_active_and_the_standby_takes_over(
     first = Scheduler(database_url, tmp_path, sources, name="first")
     wait_for("the first scheduler to lead", lambda: is_leader(db, first), 15)
     second = Scheduler(database_url, tmp_path, sources, name="second")
+    orphan = ""
     try:
         second.wait_log("scheduler started", 15)
         wait_for("a run from the active scheduler", lambda: first.launched(), 20)
@@ -163,6 +166,9 @@ def test_two_schedulers_one_active_and_the_standby_takes_over(
         wait_for("a run from the new active scheduler", lambda: second.launched(), 20)
     finally:
         first.stop()
+        if orphan:  # a worker that outlived its scheduler must not outlive the test too
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(orphan), signal.SIGKILL)
         assert second.stop() == 0
     wait_idle(db, ["planet"])
     assert takeover < 3.0
