@@ -26,23 +26,30 @@ def world() -> Iterator[SiteProcess]:
 
 
 class ConnectionSampler(threading.Thread):
-    """Counts the other sessions of the database every 50 ms, keeping the peak."""
+    """Counts the other sessions of the database every 50 ms, keeping the peak and who held
+    them then; with application names, only the sessions of those names (so a process another
+    test left behind is not counted)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, application_names: list[str] | None = None) -> None:
         super().__init__(daemon=True)
         self.conn = connect(database_url)
+        self.application_names = application_names
         self.peak = 0
+        self.at_peak: list[tuple[Any, ...]] = []
         self.samples = 0
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.wait(SAMPLE_SECONDS):
-            row = self.conn.execute(
-                "SELECT count(*) FROM pg_stat_activity"
+            rows = self.conn.execute(
+                "SELECT application_name, backend_start, left(query, 60) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchone()
-            assert row is not None
-            self.peak, self.samples = max(self.peak, int(row[0])), self.samples + 1
+                " AND (%(names)s::text[] IS NULL OR application_name = ANY(%(names)s))",
+                {"names": self.application_names},
+            ).fetchall()
+            if len(rows) > self.peak:
+                self.peak, self.at_peak = len(rows), rows
+            self.samples += 1
 
     def stop(self) -> int:
         self.stopping.set()
