@@ -54,21 +54,20 @@ class Attention:
         return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
-# Outlets ranked by their dated matches (ties in byte order, as Python sorts names), the ones
-# past the cut folded into source NULL per day, over one grouping of the matches.
+# One grouping of the matches by day and outlet; the outlets with the most dated matches (ties
+# in byte order, as Python sorts names; LIMIT NULL keeps all) keep their names, the others are
+# summed per day under source NULL.
 _COUNTS = """
 WITH m AS MATERIALIZED (
     SELECT (a.published_at AT TIME ZONE 'UTC')::date AS day, a.source, count(*) AS n
     FROM articles a WHERE {where}
     GROUP BY 1, 2),
-ranked AS (
-    SELECT source, row_number() OVER (ORDER BY sum(n) DESC, source COLLATE "C") AS place
-    FROM m WHERE day IS NOT NULL GROUP BY source)
-SELECT m.day,
-       CASE WHEN %s::bigint IS NULL OR r.place <= %s THEN m.source END AS source,
+top AS (
+    SELECT source FROM m WHERE day IS NOT NULL GROUP BY source
+    ORDER BY sum(n) DESC, source COLLATE "C" LIMIT %s)
+SELECT m.day, CASE WHEN m.source IN (SELECT source FROM top) THEN m.source END AS source,
        sum(m.n)::bigint AS articles
-FROM m LEFT JOIN ranked r USING (source)
-GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS LAST
+FROM m GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS LAST
 """
 
 
@@ -87,7 +86,7 @@ def count_attention(
     where, params = where_clause(filters, plan)
     statement = sql.SQL(_COUNTS).format(where=where)
     rows: Sequence[tuple[date | None, str | None, int]] = conn.execute(
-        statement, [*params, outlets, outlets], prepare=False
+        statement, [*params, outlets], prepare=False
     ).fetchall()
     undated = sum(int(n) for day, _, n in rows if day is None)
     counts = [DayOutletCount(day, source, int(n)) for day, source, n in rows if day is not None]
