@@ -70,11 +70,14 @@ FROM (SELECT format('outlet-%%s', lpad(k::text, 4, '0')) AS name, k
       FROM generate_series(0, %(sources)s - 1) k) s
 CROSS JOIN generate_series(1, %(runs)s) r(n)
 CROSS JOIN LATERAL (SELECT %(now)s - make_interval(hours => 3 * r.n) AS at) t
+ORDER BY t.at, s.k  -- as a running system writes them: ids grow with time, sources interleaved
 """
-# Each article is tied to a run of its source near its publication (or the newest run).
+# Each article is tied to a run of its source near its publication (or the newest run), and
+# is its own story (or its original's copy), as the store leaves it.
 _TIE = """
 UPDATE articles a SET
     source = format('outlet-%%s', lpad((a.id %% %(sources)s)::text, 4, '0')),
+    story_id = coalesce(a.duplicate_of, a.id),
     stored_at = least(%(now)s, coalesce(a.published_at, %(now)s) + interval '20 minutes')
 """
 _RUN_IDS = """
@@ -184,7 +187,7 @@ def pages(url: str, sources: int) -> dict[str, tuple[list[str], list[str]]]:
     }
     table = {name: ([f"/?{query}"], [f"/articles?{query}"]) for name, query in searches.items()}
     table["article"] = ([f"/article/{i}" for i in ids], [f"/articles/{i}" for i in ids])
-    table[f"sources ({sources:,})"] = (["/outlets"], ["/sources"])
+    table[f"sources ({sources:,})"] = (["/outlets"], ["/sources/health"])
     return table
 
 

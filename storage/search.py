@@ -227,8 +227,8 @@ def where_clause(filters: Filters, plan: QueryPlan | None) -> tuple[sql.Composab
             sql.SQL("EXISTS (SELECT 1 FROM unnest(a.authors) AS au(name) WHERE au.name ILIKE %s)")
         )
         params.append(pattern)
-    if not filters.copies:
-        conditions.append(sql.SQL("coalesce(a.story_id, a.id) = a.id"))
+    if not filters.copies:  # IS TRUE: the form the planner has statistics for (0010)
+        conditions.append(sql.SQL("(coalesce(a.story_id, a.id) = a.id) IS TRUE"))
     return sql.SQL(" AND ").join(conditions), params
 
 

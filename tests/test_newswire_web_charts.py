@@ -57,6 +57,15 @@ def test_outlets_beyond_the_top_are_one_band() -> None:
     assert chart.rows[0].total == sum(10 - n for n in range(TOP_OUTLETS + 2))
 
 
+def test_outlets_counted_together_join_the_other_band() -> None:
+    counts = [DayOutletCount(D1, "planet", 4), DayOutletCount(D1, None, 3),
+              DayOutletCount(D2, None, 2)]  # fmt: skip
+    chart = attention_chart(Attention(counts, undated=0))
+    assert chart is not None
+    assert chart.series == (("planet", 4), (OTHER, 5))
+    assert [row.counts for row in chart.rows] == [(4, 3), (0, 2)]
+
+
 def test_the_filter_range_sets_the_axis() -> None:
     chart = attention_chart(Attention([DayOutletCount(D2, "a", 1)], 0), D1, D3)
     assert chart is not None and [row.day for row in chart.rows] == [D1, D2, D3]

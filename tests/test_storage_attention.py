@@ -4,12 +4,13 @@ search's own matches, per day and outlet, undated ones apart."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import psycopg
 import pytest
 
-from storage.attention import count_attention, story_sizes
+from storage.attention import Attention, count_attention, story_sizes
 from storage.connection import connect
 from storage.search import Filters, SearchRequest, parse_when, search_articles
 from tests.conftest import Corpus
@@ -52,6 +53,26 @@ def test_counts_are_the_searchs_matches(
     assert attention.undated == sum(1 for day, _ in rows if day is None)
     by_outlet = attention.by_outlet()
     assert [n for _, n in by_outlet] == sorted((n for _, n in by_outlet), reverse=True)
+
+
+def _per_day(attention: Attention) -> Counter[date]:
+    totals: Counter[date] = Counter()
+    for count in attention.counts:
+        totals[count.day] += count.articles
+    return totals
+
+
+def test_outlets_past_the_cut_are_counted_together(crawled_corpus: Corpus) -> None:
+    with connect(crawled_corpus.database_url) as conn:
+        every = count_attention(conn, None, Filters())
+        folded = count_attention(conn, None, Filters(), outlets=2)
+    ranked = every.by_outlet()
+    assert len(ranked) > 2
+    assert folded.by_outlet() == ranked[:2]
+    assert (folded.total, folded.undated) == (every.total, every.undated)
+    assert _per_day(folded) == _per_day(every)
+    together = sum(c.articles for c in folded.counts if c.source is None)
+    assert together == sum(n for _, n in ranked[2:]) > 0
 
 
 def test_story_sizes_count_every_member(crawled_corpus: Corpus) -> None:

@@ -41,7 +41,10 @@ def configured_sources(request: Request) -> dict[str, Source]:
     when its modification time or size changed (1,000 sources take 58 ms to load and check,
     which every page of the search and sources pages would pay)."""
     config: Config = request.app.state.config
-    path = config.sources_path
+    return _current_sources(config.sources_path)
+
+
+def _current_sources(path: Path) -> dict[str, Source]:
     try:
         stamp = path.stat()
     except OSError:
@@ -56,9 +59,10 @@ def _loaded_sources(path: Path, mtime_ns: int, size: int) -> dict[str, Source]:
 
 def judged_sources(config: Config) -> list[str] | None:
     """The sources whose health the API and /metrics report: the enabled ones of the sources
-    file, or (None) every source the database knows when the file cannot be read."""
+    file (parsed again only when it changed, as for configured_sources), or (None) every
+    source the database knows when the file cannot be read."""
     try:
-        return [source.name for source in load_sources(config.sources_path).values()
+        return [source.name for source in _current_sources(config.sources_path).values()
                 if source.enabled]  # fmt: skip
     except NewswireError as exc:
         logger.warning("judging every stored source, without the sources file: %s", exc)

@@ -91,19 +91,19 @@ def attention_chart(
     attention: Attention, first: date | None = None, last: date | None = None
 ) -> StackedChart | None:
     """Stacked daily bars of a search's dated matches, the TOP_OUTLETS outlets by name and
-    the others together; None when nothing dated matches."""
+    the others (those counted apart and those counted together) in one band; None when
+    nothing dated matches."""
     if not attention.counts:
         return None
-    ranked = attention.by_outlet()
-    named = [source for source, _ in ranked[:TOP_OUTLETS]]
-    others = sum(total for _, total in ranked[TOP_OUTLETS:])
-    series = [(source, total) for source, total in ranked[:TOP_OUTLETS]]
+    series = attention.by_outlet()[:TOP_OUTLETS]
+    named = [source for source, _ in series]
+    others = sum(count.articles for count in attention.counts) - sum(n for _, n in series)
     if others:
         series.append((OTHER, others))
     index = {name: n for n, name in enumerate(named)}
     per_day: dict[date, list[int]] = {}
     for count in attention.counts:
-        slot = index.get(count.source, len(named))
+        slot = len(named) if count.source is None else index.get(count.source, len(named))
         per_day.setdefault(count.day, [0] * len(series))[slot] += count.articles
     days = _day_span(list(per_day), first, last)
     rows = tuple(
