@@ -115,6 +115,11 @@ class Scheduler:
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 
+    def wait_ready(self, conn: psycopg.Connection[Any]) -> None:
+        """Until this scheduler is the active one and its local worker claims from the queue."""
+        wait_for("leadership", lambda: is_leader(conn, self), 15)
+        wait_for("its worker", lambda: workers_ready(conn), 30)
+
     def stop(self, timeout: float = 60) -> int:
         """SIGTERM and wait; kill if it hangs (which fails the caller's later checks)."""
         if self.process.poll() is None:

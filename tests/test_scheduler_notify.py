@@ -14,9 +14,7 @@ from tests.conftest import Corpus, SiteProcess, run_newswire
 from tests.scheduling import (
     SLOW_CRAWL,
     Scheduler,
-    is_leader,
     wait_for,
-    workers_ready,
     write_sources,
 )
 
@@ -92,8 +90,7 @@ def test_a_trigger_starts_within_a_second_and_cancel_stops_the_crawl(
                             settings={"planet": SLOW_CRAWL})  # fmt: skip
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
-        wait_for("leadership", lambda: is_leader(db, scheduler), 15)
-        wait_for("its worker", lambda: workers_ready(db), 30)
+        scheduler.wait_ready(db)
         done = _newswire(sources, database_url, tmp_path, "trigger", "planet")
         returned = time.monotonic()
         assert done.returncode == 0, done.stderr

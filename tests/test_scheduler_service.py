@@ -27,7 +27,6 @@ from tests.scheduling import (
     runs_of,
     wait_for,
     wait_idle,
-    workers_ready,
     write_sources,
 )
 
@@ -184,8 +183,7 @@ def test_sigterm_lets_the_crawl_close_and_records_it_interrupted(
     timeout = 15.0
     scheduler = Scheduler(database_url, tmp_path, sources, "--shutdown-timeout", f"{timeout:g}")
     try:
-        wait_for("leadership", lambda: is_leader(db, scheduler), 15)
-        wait_for("its worker", lambda: workers_ready(db), 30)
+        scheduler.wait_ready(db)
         done = run_newswire("--sources", str(sources), "trigger", "planet",
                             database_url=database_url, data_dir=tmp_path)  # fmt: skip
         assert done.returncode == 0, done.stderr

@@ -51,8 +51,7 @@ def test_a_killed_crawl_is_failed_its_articles_kept_and_the_next_run_completes(
                             settings={"planet": SLOW_CRAWL})  # fmt: skip
     scheduler = Scheduler(database_url, tmp_path, sources)
     try:
-        wait_for("leadership", lambda: is_leader(db, scheduler), 15)
-        wait_for("its worker", lambda: workers_ready(db), 30)
+        scheduler.wait_ready(db)
         killed_id = _trigger(sources, database_url, tmp_path)
         wait_for("articles stored mid-run", lambda: len(_planet_urls(db)) >= 2, 20)
         run = get_run(db, killed_id)
@@ -96,8 +95,7 @@ def test_a_crawl_past_its_timeout_is_stopped_and_failed(
                             limits={"planet": {"timeout": "3s"}})  # fmt: skip
     scheduler = Scheduler(database_url, tmp_path, sources, "--shutdown-timeout", "5")
     try:
-        wait_for("leadership", lambda: is_leader(db, scheduler), 15)
-        wait_for("its worker", lambda: workers_ready(db), 30)
+        scheduler.wait_ready(db)
         run_id = _trigger(sources, database_url, tmp_path)
         run = wait_for("the run to end", lambda: _final(db, run_id), 20)
     finally:
