@@ -36,7 +36,7 @@ from meter import Meter, Usage
 from psycopg import sql
 
 from newswire.config import load_config
-from storage.connection import connect, database_ready, replace_dbname
+from storage.connection import connect, database_ready, drop_database, replace_dbname
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -123,11 +123,8 @@ class Databases:
         return database_ready(replace_dbname(self.server_url, name))
 
     def close(self) -> None:
-        with connect(self.server_url) as conn:
-            for name in self.created:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+        for name in self.created:
+            drop_database(self.server_url, name)
         if self.embedded_dir is not None:
             from storage.embedded import stop_embedded
 

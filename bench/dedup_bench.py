@@ -33,14 +33,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import Connection
 
 from newswire.config import load_config
 from newswire.records import Article
 from newswire.samplesite.content import LANGUAGES, topics_for, write_story
 from newswire.samplesite.site import build_site
 from pipelines.dedup import fingerprint_text, sign_text
-from storage.connection import connect, database_ready, recreate_database, resolve_database_url
+from storage.connection import (
+    connect,
+    database_ready,
+    drop_database,
+    recreate_database,
+    resolve_database_url,
+)
 from storage.queries import store_articles
 from storage.stories import BOUNDS, LookupBounds, find_links
 
@@ -202,10 +208,7 @@ def main() -> None:
         print(" ".join(f"{name:>{width}}" for name, width in header))
         print("\n".join(row for row, _ in costs))
     finally:
-        with connect(server_url) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-            )
+        drop_database(server_url, DATABASE)
 
 
 if __name__ == "__main__":

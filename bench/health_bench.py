@@ -23,7 +23,6 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from psycopg import sql
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
@@ -32,7 +31,14 @@ from crawler import settings as crawler_settings
 from crawler.monitors import RunChecks, run_checks
 from crawler.runstats import summarize_stats
 from newswire.config import HealthSettings, load_config
-from storage.connection import connect, database_ready, replace_dbname, resolve_database_url
+from storage.connection import (
+    connect,
+    database_ready,
+    drop_database,
+    recreate_database,
+    replace_dbname,
+    resolve_database_url,
+)
 from storage.health import judge_sources, source_health, source_history
 
 DATABASE = "newswire_health_bench"
@@ -71,10 +77,7 @@ def prepare_database(server_url: str, sources: int, runs: int, articles: int, re
         if reuse and exists.fetchone():
             print(f"reusing {DATABASE}")
             return url
-        ident = sql.Identifier(DATABASE)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-    database_ready(url)
+    database_ready(recreate_database(server_url, DATABASE))
     per_run = max(1, round(articles / (sources * runs / 2)))
     params = {"sources": sources, "runs": runs, "per_run": per_run, "now": datetime.now(UTC)}
     started = time.perf_counter()
@@ -198,9 +201,7 @@ def main() -> None:
         time_checks(args.rounds * 10)
     finally:
         if not args.keep:
-            with connect(server_url) as conn:
-                ident = sql.Identifier(DATABASE)
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+            drop_database(server_url, DATABASE)
 
 
 if __name__ == "__main__":

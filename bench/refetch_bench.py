@@ -38,7 +38,13 @@ import psycopg
 from newswire.config import load_config
 from newswire.schedule import DEFAULT_REFETCH
 from pipelines.versions import next_refetch
-from storage.connection import connect, database_ready, recreate_database, resolve_database_url
+from storage.connection import (
+    connect,
+    database_ready,
+    drop_database,
+    recreate_database,
+    resolve_database_url,
+)
 from storage.versions import due_refetches, mark_checked
 
 DATABASE = "newswire_bench_refetch"
@@ -195,13 +201,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--sources", type=int, default=100)
+    parser.add_argument("--keep", action="store_true", help="keep the filled database")
     args = parser.parse_args()
     server_url = resolve_database_url(load_config())
     url = database_ready(recreate_database(server_url, DATABASE))
-    fill(url, args.articles, args.sources)
-    per_run_query(url, args.sources)
-    a_day(url, args.sources)
-    overdue_source(url)
+    try:
+        fill(url, args.articles, args.sources)
+        per_run_query(url, args.sources)
+        a_day(url, args.sources)
+        overdue_source(url)
+    finally:
+        if not args.keep:
+            drop_database(server_url, DATABASE)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,14 @@ from psycopg import sql
 
 from newswire.config import load_config
 from newswire.samplesite.content import LANGUAGES, topics_for, write_story
-from storage.connection import connect, database_ready, replace_dbname, resolve_database_url
+from storage.connection import (
+    connect,
+    database_ready,
+    drop_database,
+    recreate_database,
+    replace_dbname,
+    resolve_database_url,
+)
 from storage.search import Filters, SearchRequest, count_matching, parse_when, search_articles
 
 DATABASE = "newswire_bench"
@@ -152,11 +159,7 @@ def prepare_database(server_url: str, count: int, reuse: bool) -> str:
         if row and row[0] == count:
             print(f"reusing {DATABASE} with {count:,} articles")
             return url
-    with connect(server_url) as conn:
-        ident = sql.Identifier(DATABASE)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-    database_ready(url)
+    database_ready(recreate_database(server_url, DATABASE))
     print(f"filling {DATABASE} with {count:,} articles")
     seconds = fill(url, count)
     print(f"  filled in {seconds:.0f} s ({count / seconds:,.0f} articles/s incl. vectors)")
@@ -275,12 +278,7 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         if not args.keep:
-            with connect(server_url) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(DATABASE)
-                    )
-                )
+            drop_database(server_url, DATABASE)
 
 
 if __name__ == "__main__":

@@ -32,10 +32,16 @@ from pathlib import Path
 
 import httpx
 import search_bench
-from psycopg import sql
 
 from newswire.config import load_config
-from storage.connection import connect, database_ready, replace_dbname, resolve_database_url
+from storage.connection import (
+    connect,
+    database_ready,
+    drop_database,
+    recreate_database,
+    replace_dbname,
+    resolve_database_url,
+)
 
 DATABASE = "newswire_web_bench"
 TARGET_MS = 300.0
@@ -99,11 +105,7 @@ def prepare_database(server_url: str, articles: int, sources: int, runs: int, re
         if row and row[0] == sources and row[1] >= articles:
             print(f"reusing {DATABASE}: {row[1]:,} articles of {row[0]:,} sources")
             return url
-    with connect(server_url) as conn:
-        ident = sql.Identifier(DATABASE)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-    database_ready(url)
+    database_ready(recreate_database(server_url, DATABASE))
     print(f"filling {DATABASE} with {articles:,} articles of {sources:,} sources")
     seconds = search_bench.fill(url, articles)
     started = time.perf_counter()
@@ -218,12 +220,7 @@ def main() -> None:
                           f"{api_p95:8.1f}  {verdict}")  # fmt: skip
     finally:
         if not args.keep:
-            with connect(server_url) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(DATABASE)
-                    )
-                )
+            drop_database(server_url, DATABASE)
 
 
 if __name__ == "__main__":

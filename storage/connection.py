@@ -147,11 +147,18 @@ def ping(conn: psycopg.Connection[Any]) -> None:
 # ---------------------------------------------------------------- databases on one server
 
 
-def recreate_database(server_url: str, dbname: str) -> str:
-    """Drop dbname on the server of server_url (closing its sessions) and create it empty;
-    returns its URL. For databases newswire owns outright, like the demo's."""
+def drop_database(server_url: str, dbname: str) -> None:
+    """Drop dbname on the server of server_url if it exists, closing its sessions. For
+    databases newswire owns outright: the demo's, the benchmarks' and the tests' scratch ones."""
     with connect(server_url) as conn:
         name = sql.Identifier(dbname)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def recreate_database(server_url: str, dbname: str) -> str:
+    """Drop dbname on the server of server_url (see :func:`drop_database`) and create it
+    empty; returns its URL."""
+    drop_database(server_url, dbname)
+    with connect(server_url) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     return replace_dbname(server_url, dbname)

@@ -26,7 +26,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from newswire.config import load_config
-from storage.connection import connect, database_ready, replace_dbname
+from storage.connection import connect, database_ready, drop_database, replace_dbname
 from storage.embedded import ensure_embedded, stop_embedded
 
 
@@ -39,11 +39,7 @@ def _create_database(server_url: str) -> str:
 
 
 def _drop_database(server_url: str, url: str) -> None:
-    name = conninfo_to_dict(url)["dbname"]
-    with connect(server_url) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    drop_database(server_url, conninfo_to_dict(url)["dbname"])
 
 
 @pytest.fixture(scope="session")
