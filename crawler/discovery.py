@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
@@ -22,7 +23,7 @@ from w3lib.html import get_base_url, remove_tags, replace_entities
 
 from crawler.dates import parse_date
 from crawler.encoding import decode_html
-from crawler.urls import is_http_url
+from crawler.urls import URL_CACHE, is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,11 @@ def _absolute(base: str, href: str | None) -> str | None:
     """href resolved against base, without fragment; None unless it is a usable http(s) URL."""
     if not href or not href.strip():
         return None
+    return _resolved(base, href)
+
+
+@lru_cache(maxsize=URL_CACHE)  # a site's navigation repeats on every page (crawler.urls)
+def _resolved(base: str, href: str) -> str | None:
     try:
         url = urldefrag(urljoin(base, href.strip()))[0]
     except ValueError:

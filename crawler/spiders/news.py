@@ -20,6 +20,7 @@ from crawler.urls import (
     canonicalize_url,
     host_key,
     is_allowed,
+    is_dead_end,
     is_file_link,
     looks_like_article,
     resolve_canonical,
@@ -151,7 +152,7 @@ class NewsSpider(scrapy.Spider):
                 link.url, allow=self.source.article_allow, deny=self.source.article_deny
             ):
                 articles.append(link)
-            elif depth < self.source.limits.max_depth:
+            elif depth < self.source.limits.max_depth and not is_dead_end(link.url):
                 yield self._structure(link.url, self.parse_listing, depth=depth + 1, gate=True)
         yield from self._articles(articles, via="link")
 
