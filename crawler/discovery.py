@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
@@ -69,15 +69,25 @@ class Listing:
 
 def _absolute(base: str, href: str | None) -> str | None:
     """href resolved against base, without fragment; None unless it is a usable http(s) URL."""
-    if not href or not href.strip():
+    if not href or not (href := href.strip()):
         return None
+    if href.startswith("/") and not href.startswith("//"):
+        # An absolute path takes only the base's scheme and host: resolved once per site, not
+        # once per page that links it.
+        base = _origin(base)
     return _resolved(base, href)
+
+
+@lru_cache(maxsize=1024)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
 
 
 @lru_cache(maxsize=URL_CACHE)  # a site's navigation repeats on every page (crawler.urls)
 def _resolved(base: str, href: str) -> str | None:
     try:
-        url = urldefrag(urljoin(base, href.strip()))[0]
+        url = urldefrag(urljoin(base, href))[0]
     except ValueError:
         return None
     return url if is_http_url(url) else None
