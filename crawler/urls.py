@@ -178,13 +178,20 @@ def _parse_domain_entry(entry: str) -> tuple[str, int | None]:
     return _ascii_host(parts.hostname or ""), parts.port
 
 
+@lru_cache(maxsize=URL_CACHE)
+def _site(url: str) -> tuple[str, int | None] | None:
+    """The host and port of an http(s) URL, as allowed_domains entries are matched."""
+    parts = _http_parts(url)
+    return None if parts is None else _host_port(parts)
+
+
 def is_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
     """Whether a URL belongs to the site: "example.com" covers subdomains and every port,
     "127.0.0.1:8001" exactly that host and port. Only http(s) URLs are ever allowed."""
-    parts = _http_parts(url)
-    if parts is None:
+    site = _site(url)
+    if site is None:
         return False
-    host, port = _host_port(parts)
+    host, port = site
     for entry in allowed_domains:
         try:
             domain, entry_port = _parse_domain_entry(entry)

@@ -131,8 +131,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request | Page]:
         """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
+        allowed = self.source.allowed_domains
         listing = discovery.parse_listing(
-            response.body, response.url, _header(response, b"Content-Type")
+            response.body,
+            response.url,
+            _header(response, b"Content-Type"),
+            keep=lambda url: is_allowed(url, allowed),
         )
         depth = response.meta.get("listing_depth", 0)
         if depth and self._is_alias(response.url, listing.canonical):
