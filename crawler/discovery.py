@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from urllib.parse import urldefrag, urljoin
+from functools import lru_cache
+from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
@@ -22,7 +23,7 @@ from w3lib.html import get_base_url, remove_tags, replace_entities
 
 from crawler.dates import parse_date
 from crawler.encoding import decode_html
-from crawler.urls import is_http_url
+from crawler.urls import URL_CACHE, is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,32 @@ class Listing:
 
 def _absolute(base: str, href: str | None) -> str | None:
     """href resolved against base, without fragment; None unless it is a usable http(s) URL."""
-    if not href or not href.strip():
+    if not href or not (href := href.strip()):
         return None
+    if href.startswith("//") or _HAS_AUTHORITY.match(href):
+        # A URL with its own host takes only the base's scheme: one resolution for every page
+        # that links it (a footer of a thousand partner sites, on every page of every site).
+        base = _origin(base)[0]
+    elif href.startswith("/"):
+        # An absolute path takes only the base's scheme and host: once per site.
+        base = _origin(base)[1]
+    return _resolved(base, href)
+
+
+_HAS_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@lru_cache(maxsize=1024)
+def _origin(base: str) -> tuple[str, str]:
+    """What of a base URL a link with a host, and one with an absolute path, depend on."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://", urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+
+
+@lru_cache(maxsize=URL_CACHE)  # a site's navigation repeats on every page (crawler.urls)
+def _resolved(base: str, href: str) -> str | None:
     try:
-        url = urldefrag(urljoin(base, href.strip()))[0]
+        url = urldefrag(urljoin(base, href))[0]
     except ValueError:
         return None
     return url if is_http_url(url) else None
@@ -259,8 +282,16 @@ def _rel_tokens(element: etree._Element) -> set[str]:
     return set((element.get("rel") or "").lower().split())
 
 
-def parse_listing(body: bytes, base_url: str, content_type: str | None = None) -> Listing:
-    """Links, feeds and canonical URL of a home or section page, honouring <base href>."""
+def parse_listing(
+    body: bytes,
+    base_url: str,
+    content_type: str | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> Listing:
+    """Links, feeds and canonical URL of a home or section page, honouring <base href>.
+
+    ``keep``, when given, says which links are worth listing (the source's own): the others
+    are left out before their text is read, as a page may link hundreds of other sites."""
     text, _ = decode_html(body, content_type)
     if not text.strip():
         return Listing([], [], None)
@@ -274,7 +305,7 @@ def parse_listing(body: bytes, base_url: str, content_type: str | None = None) -
     links: dict[str, Link] = {}
     for anchor in document.iter("a"):
         url = _absolute(base, anchor.get("href"))
-        if url is None:
+        if url is None or (keep is not None and not keep(url)):
             continue
         title = _clean_text(anchor.text_content()) or _clean_text(anchor.get("title"))
         known = links.get(url)

@@ -2,10 +2,10 @@
 
 One asyncio reactor, one ``AsyncCrawlerRunner``: each claimed job (:mod:`scheduler.queue`)
 adds a crawl of its queued run, at most ``concurrency`` at once, instead of paying a
-``scrapy crawl`` process start per run. All crawls share one extraction pool, one pool of two
-database connections for gates and stores, and one lock session holding every source's run
-lock (:class:`crawler.runstats.RunLocks`); procrastinate adds two (a pool of one and its
-listener): five in all.
+``scrapy crawl`` process start per run. All crawls share one extraction pool, one database
+connection for gates and stores, and one lock session holding every source's run lock
+(:class:`crawler.runstats.RunLocks`); procrastinate adds two (a pool of one and its
+listener): four in all.
 Every second the worker also cleans up after a killed worker
 (:func:`scheduler.queue.sweep_dead_workers`). After
 ``max_crawls`` crawls, or past ``max_memory_mb`` of RSS, it stops claiming, lets its open
@@ -39,7 +39,7 @@ from scrapy.utils.reactor import install_reactor
 from crawler.runstats import RunLocks
 from crawler.spiders.news import NewsSpider
 from pipelines.extract import ExtractionPool, extract_workers
-from scheduler.inprocess import DATABASE_CONNECTIONS, CrawlOptions, crawl_settings
+from scheduler.inprocess import CrawlOptions, crawl_settings
 from scheduler.queue import (
     CRAWL_QUEUE,
     CRAWL_TASK,
@@ -52,6 +52,10 @@ from storage.connection import open_pool
 
 logger = logging.getLogger(__name__)
 
+# Gates, stores and run rows of every crawl of the worker. One is enough: a refresh of an
+# unchanged source keeps it busy about 3 ms, writes queue on one advisory lock anyway, and two
+# workers (one per core) with their scheduler stay within ten connections.
+DATABASE_CONNECTIONS = 1
 # procrastinate's pool: claims, heartbeats, outcomes and the sweep, all small queries; its
 # listener for new jobs is one more connection of its own, outside the pool.
 QUEUE_CONNECTIONS = 1

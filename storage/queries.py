@@ -67,12 +67,59 @@ def _where(conditions: list[sql.Composable]) -> sql.Composable:
 # ---------------------------------------------------------------- URLs
 
 
-def known_urls(conn: psycopg.Connection[Any], urls: Sequence[str]) -> set[str]:
-    """Which of these URLs already lead to a stored article (one query per batch)."""
+# A rejected URL is skipped for REJECTED_RETRY after its first rejection, twice that after a
+# second in a row, and so on up to REJECTED_RETRY_MAX (migration 0010 says why).
+REJECTED_RETRY = timedelta(hours=1)
+REJECTED_RETRY_MAX = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class GatedUrls:
+    """What the stored-URL gate skips of a batch: stored articles, and rejections not due."""
+
+    stored: set[str]
+    rejected: set[str]
+
+
+def gated_urls(conn: psycopg.Connection[Any], urls: Sequence[str], now: datetime) -> GatedUrls:
+    """Which of these URLs lead to a stored article, and which were rejected and are not due
+    for another look at ``now``: one query per batch."""
     if not urls:
-        return set()
-    rows = conn.execute("SELECT url FROM article_urls WHERE url = ANY(%s)", [list(urls)])
-    return {row[0] for row in rows}
+        return GatedUrls(set(), set())
+    rows = conn.execute(
+        "SELECT url, false FROM article_urls WHERE url = ANY(%(urls)s)"
+        " UNION ALL SELECT url, true FROM rejected_urls"
+        " WHERE url = ANY(%(urls)s) AND retry_after > %(now)s",
+        {"urls": list(urls), "now": now},
+    ).fetchall()
+    return GatedUrls({url for url, rejected in rows if not rejected},
+                     {url for url, rejected in rows if rejected})  # fmt: skip
+
+
+def remember_rejected(
+    conn: psycopg.Connection[Any], source: str, rejected: dict[str, str], now: datetime
+) -> None:
+    """Record a run's rejected URLs (URL -> reason) in one statement; a URL rejected again
+    waits twice as long as before for its next look."""
+    if not rejected:
+        return
+    conn.execute(
+        "INSERT INTO rejected_urls AS r (url, source, reason, rejected_at, retry_after)"
+        " SELECT url, %(source)s, reason, %(now)s, %(now)s + %(retry)s"
+        " FROM unnest(%(urls)s::text[], %(reasons)s::text[]) AS t(url, reason)"
+        " ON CONFLICT (url) DO UPDATE SET reason = excluded.reason,"
+        " rejections = r.rejections + 1, rejected_at = excluded.rejected_at,"
+        " retry_after = excluded.rejected_at"
+        "  + least(%(retry)s * power(2, r.rejections), %(retry_max)s::interval)",
+        {
+            "source": source,
+            "now": now,
+            "retry": REJECTED_RETRY,
+            "retry_max": REJECTED_RETRY_MAX,
+            "urls": list(rejected),
+            "reasons": list(rejected.values()),
+        },
+    )
 
 
 # ---------------------------------------------------------------- storing articles

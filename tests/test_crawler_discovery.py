@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urldefrag, urljoin
 
 import pytest
 
@@ -16,6 +17,7 @@ from crawler.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
+from crawler.urls import is_http_url
 
 BASE = "http://127.0.0.1:8001"
 
@@ -349,6 +351,34 @@ def test_parse_listing_uses_the_given_encoding() -> None:
 def test_parse_listing_og_url_when_no_canonical() -> None:
     page = b'<html><head><meta property="og:url" content="/x/"></head><body></body></html>'
     assert parse_listing(page, f"{BASE}/x/?ref=home").canonical == f"{BASE}/x/"
+
+
+def test_parse_listing_leaves_out_the_links_keep_refuses() -> None:
+    page = (
+        b'<html><body><a href="/2026/11/24/ours/">Ours</a>'
+        b'<a href="http://127.0.0.9:9000/">Partner</a><a href="//127.0.0.9:9000/x">Another</a>'
+        b"</body></html>"
+    )
+    listing = parse_listing(page, f"{BASE}/", keep=lambda url: url.startswith(BASE))
+    assert listing.links == [Link(f"{BASE}/2026/11/24/ours/", None, "Ours")]
+    assert len(parse_listing(page, f"{BASE}/").links) == 3
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/a/b?q=1#top", "/a//b/../c", "/./x", "//other.test:81/p?q", "HTTPS://Other.test/p",
+        "https://other.test/x/../y?", "http://127.0.0.1:8001/p#", "b/c", "../up", "?page=2",
+        "#frag", "mailto:desk@site.test", "javascript:void(0)", "ftp://files.test/x",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("base", [f"{BASE}/world/index.html?x=1", "https://site.test/a/b/"])
+def test_a_link_resolves_as_urljoin_does_whatever_the_memo(base: str, href: str) -> None:
+    expected = urldefrag(urljoin(base, href))[0]
+    page = f'<html><body><a href="{href}">x</a><a href="{href}">again</a></body></html>'
+    for _ in range(2):  # resolved, then remembered: the same answer
+        links = parse_listing(page.encode(), base).links
+        assert [link.url for link in links] == ([expected] if is_http_url(expected) else [])
 
 
 @pytest.mark.parametrize("body", [b"", b"   ", b"\x00\x00", b"<html", b"plain words"])

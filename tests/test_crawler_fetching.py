@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.core.downloader import Slot
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.extensions.httpcache import FilesystemCacheStorage
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
@@ -21,6 +23,7 @@ from crawler.fetching import (
     KEPT_ENCODING_META,
     CompressedBodyMiddleware,
     ConditionalAutoThrottle,
+    RevalidationCacheStorage,
 )
 from crawler.urls import canonicalize_url
 from tests.conftest import SiteProcess, run_newswire, start_site_process
@@ -143,6 +146,86 @@ def test_a_304_lowers_the_delay_like_a_200(status: int) -> None:
 @pytest.mark.parametrize("status", [404, 500, 301])
 def test_error_and_redirect_statuses_still_do_not_lower_it(status: int) -> None:
     assert _throttle_after(status) == 0.5
+
+
+# ---------------------------------------------------------------- revalidated cache entries
+
+FEED = "http://127.0.0.1/feed.xml"
+VALIDATORS = {b"ETag": b'"v1"', b"Last-Modified": b"Sun, 06 Dec 2026 10:00:00 GMT"}
+
+
+def _cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[HttpCacheMiddleware, list[int]]:
+    """The HTTP cache with newswire's storage, and the status of each entry it wrote."""
+    crawler = get_crawler(
+        settings_dict={
+            "HTTPCACHE_ENABLED": True,
+            "HTTPCACHE_DIR": str(tmp_path / "httpcache"),
+            "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+            "HTTPCACHE_STORAGE": "crawler.fetching.RevalidationCacheStorage",
+        }
+    )
+    crawler.spider = crawler._create_spider("news")
+    cache = HttpCacheMiddleware.from_crawler(crawler)
+    assert isinstance(cache.storage, RevalidationCacheStorage)
+    writes: list[int] = []
+    write = FilesystemCacheStorage.store_response
+
+    def counted(self: Any, spider: Any, request: Request, response: Response) -> None:
+        writes.append(response.status)
+        write(self, spider, request, response)
+
+    monkeypatch.setattr(FilesystemCacheStorage, "store_response", counted)
+    cache.spider_opened(crawler.spider)
+    return cache, writes
+
+
+def _revalidate(
+    cache: HttpCacheMiddleware, headers: dict[bytes, bytes], revalidate: bool = True
+) -> Response:
+    request = Request(FEED, headers={"Cache-Control": "max-age=0"} if revalidate else {})
+    assert cache.process_request(request) is None  # stale: asked again, with validators
+    assert request.headers[b"If-None-Match"] == VALIDATORS[b"ETag"]
+    reply = Response(FEED, status=304, headers=headers, request=request)
+    return cache.process_response(request, reply)  # type: ignore[return-value]
+
+
+def _first_fetch(cache: HttpCacheMiddleware) -> None:
+    request = Request(FEED, headers={"Cache-Control": "max-age=0"})
+    assert cache.process_request(request) is None
+    # Dated when last modified: no heuristic freshness, every later request is revalidated.
+    headers = {**VALIDATORS, b"Date": VALIDATORS[b"Last-Modified"]}
+    response = Response(FEED, body=b"<rss/>", headers=headers, request=request)
+    cache.process_response(request, response)
+
+
+def test_a_304_that_keeps_the_validators_leaves_the_entry_unwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, writes = _cache(tmp_path, monkeypatch)
+    _first_fetch(cache)
+    assert writes == [200]
+    for _ in range(3):
+        cached = _revalidate(cache, {**VALIDATORS, b"Date": b"Sun, 06 Dec 2026 12:00:00 GMT"})
+        assert cached.status == 200 and cached.body == b"<rss/>" and "cached" in cached.flags
+    assert writes == [200]  # three revalidations, no rewrite
+
+
+@pytest.mark.parametrize(
+    ("headers", "revalidate"),
+    [
+        ({**VALIDATORS, b"ETag": b'"v2"'}, True),  # a new validator must be stored
+        (VALIDATORS, False),  # a request that may be answered from the cache needs the Date
+    ],
+)
+def test_a_304_with_new_validators_or_without_max_age_0_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, headers: dict[bytes, bytes], revalidate: bool
+) -> None:
+    cache, writes = _cache(tmp_path, monkeypatch)
+    _first_fetch(cache)
+    _revalidate(cache, headers, revalidate)
+    assert len(writes) == 2
 
 
 # ---------------------------------------------------------------- conditional re-crawl

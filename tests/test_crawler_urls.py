@@ -10,6 +10,7 @@ from crawler.urls import (
     canonicalize_url,
     host_key,
     is_allowed,
+    is_dead_end,
     is_file_link,
     is_http_url,
     looks_like_article,
@@ -178,6 +179,26 @@ def test_resolve_canonical(page: str, declared: str | None, expected: str) -> No
 )
 def test_looks_like_article_heuristics(url: str, expected: bool) -> None:
     assert looks_like_article(url, allow=(), deny=()) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://s.test/account/login", True),
+        ("http://s.test/account/login?next=subscribe", True),
+        ("http://s.test/Sign-In.html", True),
+        ("http://s.test/legal/privacy-policy/", True),
+        ("http://s.test/wp-login.php", True),
+        ("http://s.test/world/", False),  # a section: followed for its links
+        ("http://s.test/world/?page=2", False),
+        ("http://s.test/tag/terms-of-trade/", False),  # a word inside a segment is not one
+        ("http://s.test/author/jane-q-doe/", False),
+        ("http://s.test/2026/11/24/storm-hits-coast/", False),
+        ("mailto:desk@s.test", False),
+    ],
+)
+def test_dead_end_links_are_account_and_legal_pages(url: str, expected: bool) -> None:
+    assert is_dead_end(url) is expected
 
 
 @pytest.mark.parametrize(

@@ -87,9 +87,8 @@ def test_store_then_read_back(db: Conn) -> None:
     assert (row.run_id, row.duplicate_of) == (run_id, None)
     assert queries.article_urls(db, row.id) == sorted(source.urls)
     assert queries.article_html(db, row.id) == zlib.decompress(source.html_zlib)
-    assert queries.known_urls(db, [*source.urls, "http://127.0.0.1:8000/alpha/new"]) == set(
-        source.urls
-    )
+    asked = [*source.urls, "http://127.0.0.1:8000/alpha/new"]
+    assert queries.gated_urls(db, asked, NOW) == queries.GatedUrls(set(source.urls), set())
 
 
 def test_store_is_idempotent(db: Conn) -> None:
@@ -177,7 +176,7 @@ def test_store_outcomes(
                 created.append(article_id)
         assert [created.index(i) for i in result.article_ids] == expected_ids
         for article, outcome in zip(articles, result.outcomes, strict=True):
-            assert queries.known_urls(db, article.urls) == set(article.urls)
+            assert queries.gated_urls(db, article.urls, NOW).stored == set(article.urls)
             if outcome != "known":
                 owner = db.execute(
                     "SELECT article_id FROM article_urls WHERE url = %s", [article.url]
@@ -267,7 +266,7 @@ def test_store_drops_nul_characters_postgresql_cannot_hold(db: Conn) -> None:
 
 def test_store_nothing(db: Conn) -> None:
     assert store_articles(db, None, []) == StoreResult(0, 0, 0, [], [])
-    assert queries.known_urls(db, []) == set()
+    assert queries.gated_urls(db, [], NOW) == queries.GatedUrls(set(), set())
 
 
 def _store_concurrently(url: str, batches: list[list[Article]]) -> list[StoreResult]:

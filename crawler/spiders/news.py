@@ -20,6 +20,7 @@ from crawler.urls import (
     canonicalize_url,
     host_key,
     is_allowed,
+    is_dead_end,
     is_file_link,
     looks_like_article,
     resolve_canonical,
@@ -130,8 +131,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request | Page]:
         """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
+        allowed = self.source.allowed_domains
         listing = discovery.parse_listing(
-            response.body, response.url, _header(response, b"Content-Type")
+            response.body,
+            response.url,
+            _header(response, b"Content-Type"),
+            keep=lambda url: is_allowed(url, allowed),
         )
         depth = response.meta.get("listing_depth", 0)
         if depth and self._is_alias(response.url, listing.canonical):
@@ -151,7 +156,7 @@ class NewsSpider(scrapy.Spider):
                 link.url, allow=self.source.article_allow, deny=self.source.article_deny
             ):
                 articles.append(link)
-            elif depth < self.source.limits.max_depth:
+            elif depth < self.source.limits.max_depth and not is_dead_end(link.url):
                 yield self._structure(link.url, self.parse_listing, depth=depth + 1, gate=True)
         yield from self._articles(articles, via="link")
 
