@@ -68,7 +68,7 @@ def _where(conditions: list[sql.Composable]) -> sql.Composable:
 
 
 # A rejected URL is skipped for REJECTED_RETRY after its first rejection, twice that after a
-# second in a row, and so on up to REJECTED_RETRY_MAX (migration 0010 says why).
+# second in a row, and so on up to REJECTED_RETRY_MAX (migration 0011 says why).
 REJECTED_RETRY = timedelta(hours=1)
 REJECTED_RETRY_MAX = timedelta(days=7)
 
