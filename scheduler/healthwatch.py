@@ -7,7 +7,9 @@ its own (:class:`HealthWatch`). Changes land in the ``health_events`` outbox
 (:func:`storage.health.judge_sources`), whoever noticed them; :func:`deliver_due` posts them
 to the webhook, each once, retried with backoff (``retry_seconds``, doubling up to an hour,
 twelve attempts) while the receiver is down or answers with an error. Nothing here runs on a
-crawl's reactor or in the dispatcher: a slow or dead receiver holds up this thread only.
+crawl's reactor or in the dispatcher: a slow or dead receiver holds up this thread only. Its
+statements run on a session it is lent (the active scheduler's own, :mod:`scheduler.leader`),
+taken for each step and never held across a POST.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ import logging
 import threading
 import urllib.request
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import psycopg
 
 from newswire.config import HealthSettings
 from newswire.errors import DatabaseError
-from storage.connection import connect
 from storage.health import claim_events, judge_sources, mark_delivered, mark_failed
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,9 @@ POST_TIMEOUT = 5.0  # seconds a receiver gets to answer one POST
 MAX_ATTEMPTS = 12  # then the event is given up (with the backoff, about four hours)
 MAX_RETRY = 3600.0  # the backoff's ceiling, seconds
 USER_AGENT = "newswire-health-webhook/1"
+
+# Lends a connection for the statements of one step (the leadership session's lender).
+Session = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
 
 def retry_delay(attempts: int, first: float) -> float | None:
@@ -53,20 +58,24 @@ def post_event(url: str, body: dict[str, Any], *, timeout: float = POST_TIMEOUT)
         response.read()
 
 
-def deliver_due(conn: psycopg.Connection[Any], settings: HealthSettings) -> int:
+def deliver_due(session: Session, settings: HealthSettings) -> int:
     """Post every due event once; returns how many the receiver accepted. A failed POST is
-    rescheduled with backoff, never retried in this call."""
+    rescheduled with backoff, never retried in this call. The session is taken to claim and
+    to mark, not while a POST waits on the receiver."""
     url = settings.webhook_url
     if url is None:
         return 0
     delivered = 0
-    for event in claim_events(conn, lease_seconds=POST_TIMEOUT * 4):
+    with session() as conn:
+        events = claim_events(conn, lease_seconds=POST_TIMEOUT * 4)
+    for event in events:
         try:
             post_event(url, {"id": event.id, **event.payload})
         except (OSError, ValueError) as exc:  # refused, timed out, HTTP 4xx/5xx, bad URL
             reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             delay = retry_delay(event.attempts, settings.retry_seconds)
-            mark_failed(conn, event.id, reason, retry_in=delay)
+            with session() as conn:
+                mark_failed(conn, event.id, reason, retry_in=delay)
             if delay is None:
                 logger.error(
                     "webhook: gave up on event %s (%s %s) after %d attempts: %s",
@@ -78,7 +87,8 @@ def deliver_due(conn: psycopg.Connection[Any], settings: HealthSettings) -> int:
                     event.id, event.source, event.event, reason, delay,
                 )  # fmt: skip
             continue
-        mark_delivered(conn, event.id)
+        with session() as conn:
+            mark_delivered(conn, event.id)
         delivered += 1
         logger.info("webhook: sent %s %s (event %s)", event.source, event.event, event.id)
     return delivered
@@ -88,9 +98,9 @@ class HealthWatch:
     """The active scheduler's health thread: judge, then send, every check_seconds."""
 
     def __init__(
-        self, database_url: str, settings: HealthSettings, sources: Callable[[], list[str]]
+        self, session: Session, settings: HealthSettings, sources: Callable[[], list[str]]
     ) -> None:
-        self.database_url = database_url
+        self.session = session
         self.settings = settings
         self.sources = sources  # the enabled sources now (they change on SIGHUP)
         self._stop = threading.Event()
@@ -109,9 +119,9 @@ class HealthWatch:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                with connect(self.database_url) as conn:
+                with self.session() as conn:
                     judge_sources(conn, self.settings, self.sources())
-                    deliver_due(conn, self.settings)
+                deliver_due(self.session, self.settings)
             except (psycopg.Error, DatabaseError) as exc:
                 logger.warning("health: database error (%s); trying again later", exc)
             self._stop.wait(self.settings.check_seconds)

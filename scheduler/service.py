@@ -44,7 +44,7 @@ from scheduler.leader import Leadership
 from scheduler.queue import HEARTBEAT_SECONDS, queue_app, queue_crawls, sweep_dead_workers
 from scheduler.supervisor import WorkerSpec, WorkerSupervisor
 from scheduler.timetable import set_run_queuer, sync_jobs
-from storage.connection import CONNECT_TIMEOUT, connect, open_pool
+from storage.connection import CONNECT_TIMEOUT, open_pool
 from storage.runs import fail_dead_runs, locked_sources, pending_run
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class SchedulerService:
             self._sweeper = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)
             self._sweeper.start()
         self._health = HealthWatch(
-            self.options.database_url, self.options.health, self._enabled_sources
+            self.leadership.session, self.options.health, self._enabled_sources
         )
         self._health.start()
 
@@ -200,7 +200,7 @@ class SchedulerService:
     # ------------------------------------------------------------ sweeping after dead workers
 
     def _fail_dead_runs(self) -> None:
-        with connect(self.options.database_url) as conn:
+        with self.leadership.session() as conn:
             for run in fail_dead_runs(conn):
                 logger.warning("run %s of %s marked failed: %s", run.id, run.source, run.error)
 
@@ -283,7 +283,7 @@ class SchedulerService:
 
     def queue_scheduled_run(self, source: str) -> None:
         """A timetable job fired: queue a run unless one of this source is queued or running."""
-        with connect(self.options.database_url) as conn:
+        with self.leadership.session() as conn:
             pending = pending_run(conn, source)
             if pending or locked_sources(conn, [source]):
                 what = f"run {pending.id} is {pending.status}" if pending else "a run is running"

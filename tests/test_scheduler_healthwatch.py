@@ -4,6 +4,7 @@ receiver is a real HTTP server on 127.0.0.1; the scheduler and its crawls real p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 
 from newswire.config import HealthSettings
-from scheduler.healthwatch import deliver_due, retry_delay
+from scheduler.healthwatch import Session, deliver_due, retry_delay
 from storage.health import judge_sources
 from tests.conftest import NEWSWIRE, SiteProcess, newswire_env
 from tests.scheduling import runs_of, wait_for, write_sources
@@ -87,17 +88,22 @@ def test_retry_delay_doubles_to_an_hour_then_gives_up(attempts: int, delay: floa
     assert retry_delay(attempts, 10.0) == delay
 
 
+def lend(conn: Conn) -> Session:
+    """A lender of this test's connection, as the leadership session lends the scheduler's."""
+    return lambda: contextlib.nullcontext(conn)
+
+
 def test_one_post_per_change(db: Conn, receiver: Receiver) -> None:
     settings = _settings(receiver.url)
     _fail_twice(db)
     judge_sources(db, settings, ["planet", "quiet"], now=NOW)
-    assert deliver_due(db, settings) == 1
+    assert deliver_due(lend(db), settings) == 1
     judge_sources(db, settings, ["planet", "quiet"], now=NOW)  # nothing changed
-    assert deliver_due(db, settings) == 0
+    assert deliver_due(lend(db), settings) == 0
     add_run(db, "planet", "succeeded", NOW)
     add_articles(db, "planet", None, NOW)
     judge_sources(db, settings, ["planet", "quiet"], now=NOW)
-    assert deliver_due(db, settings) == 1
+    assert deliver_due(lend(db), settings) == 1
     assert [(b["source"], b["event"], b["previous"], b["state"]) for b in receiver.bodies] == [
         ("planet", "failing", None, "failing"),
         ("planet", "recovered", "failing", "ok"),
@@ -114,13 +120,13 @@ def test_an_error_answer_is_retried_and_then_sent_once(db: Conn) -> None:
         settings = _settings(flaky.url)
         _fail_twice(db)
         judge_sources(db, settings, ["planet"], now=NOW)
-        assert deliver_due(db, settings) == 0  # 500: rescheduled, not retried in the call
+        assert deliver_due(lend(db), settings) == 0  # 500: rescheduled, not retried in the call
         row = db.execute("SELECT attempts, last_error FROM health_events").fetchone()
         assert row == (1, "HTTP Error 500: Internal Server Error")
-        delivered = wait_for("a delivery", lambda: deliver_due(db, settings), timeout=10)
+        delivered = wait_for("a delivery", lambda: deliver_due(lend(db), settings), timeout=10)
         assert delivered == 1
         assert len(flaky.bodies) == 3  # two answered 500, the third accepted
-        assert deliver_due(db, settings) == 0
+        assert deliver_due(lend(db), settings) == 0
         assert {body["id"] for body in flaky.bodies} == {flaky.bodies[0]["id"]}
     finally:
         flaky.close()
@@ -131,12 +137,12 @@ def test_a_receiver_that_is_down_gets_the_change_once_it_is_up(db: Conn) -> None
     settings = _settings(f"http://127.0.0.1:{port}/hook")
     _fail_twice(db)
     judge_sources(db, settings, ["planet"], now=NOW)
-    assert deliver_due(db, settings) == 0
+    assert deliver_due(lend(db), settings) == 0
     row = db.execute("SELECT attempts, last_error FROM health_events").fetchone()
     assert row is not None and row[0] == 1 and "refused" in row[1]
     up = Receiver(port=port)
     try:
-        wait_for("a delivery", lambda: deliver_due(db, settings), timeout=10)
+        wait_for("a delivery", lambda: deliver_due(lend(db), settings), timeout=10)
         assert [body["event"] for body in up.bodies] == ["failing"]
     finally:
         up.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+import pytest
 
+from newswire.errors import DatabaseError
 from scheduler.leader import Leadership, scheduler_identity
 from storage.runs import active_scheduler
 from tests.scheduling import wait_for
@@ -51,3 +53,18 @@ def test_identity_names_the_process_within_the_application_name_limit() -> None:
     identity = scheduler_identity()
     assert identity.startswith("newswire scheduler pid ")
     assert len(identity) <= 63
+
+
+def test_the_leadership_session_is_lent_only_while_leading(database_url: str) -> None:
+    leadership = Leadership(database_url, identity="newswire scheduler lender")
+    with pytest.raises(DatabaseError, match="does not lead"), leadership.session():
+        pass
+    assert leadership.try_acquire()
+    try:
+        with leadership.session() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert leadership.check()  # lending it did not lose the lock
+    finally:
+        leadership.release()
+    with pytest.raises(DatabaseError, match="does not lead"), leadership.session():
+        pass
