@@ -9,7 +9,16 @@ crawler, the lowest floor that decodes HTML; extraction imports it from here.
 from __future__ import annotations
 
 from charset_normalizer import from_bytes
-from w3lib.encoding import html_to_unicode, resolve_encoding
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+    to_unicode,
+)
+
+# An undeclared body that detection cannot place: the web's default, as browsers read it.
+DEFAULT_ENCODING = "cp1252"
 
 
 def _detect_encoding(body: bytes) -> str | None:
@@ -32,7 +41,13 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
     Returns the text and the encoding used (the name stored with the article's HTML).
     """
-    encoding, text = html_to_unicode(
-        content_type, body, default_encoding="cp1252", auto_detect_fun=_detect_encoding
+    bom, mark = read_bom(body)
+    if bom is not None and mark is not None:
+        return to_unicode(body[len(mark) :], bom), bom
+    encoding = (
+        http_content_type_encoding(content_type)
+        or html_body_declared_encoding(body)
+        or _detect_encoding(body)
+        or DEFAULT_ENCODING
     )
-    return text, encoding
+    return to_unicode(body, encoding), encoding

@@ -491,7 +491,7 @@ def test_every_linked_page_is_in_the_truth(running: RunningSite, truth: dict) ->
 
 def test_conditional_requests(running: RunningSite) -> None:
     base = running.urls["meridian"]
-    for path in ("feeds/latest.rss", "sitemap.xml", "world/", ""):
+    for path in ("feeds/latest.rss", "sitemap.xml", "world/", "", "robots.txt"):
         status, headers, _ = fetch(base + path)
         etag, modified = headers["ETag"], headers["Last-Modified"]
         assert status == 200 and etag and modified

@@ -142,8 +142,9 @@ def _xml(text: str, newest: datetime, content_type: str = "application/xml") -> 
 def _machine_readable(ctx: PageContext, path: str) -> Reply | None:
     """robots.txt, feeds and sitemaps; None when ``path`` is none of them."""
     site, outlet, base = ctx.site, ctx.outlet, ctx.base
-    if path == "/robots.txt":
-        return Reply(200, feeds.render_robots(outlet, base).encode(), "text/plain")
+    if path == "/robots.txt":  # a static file, with the validators a web server gives one
+        text = feeds.render_robots(outlet, base).encode()
+        return Reply(200, text, "text/plain", last_modified=site.now, conditional=True)
     if path == outlet.rss_path:
         return _xml(*feeds.render_rss(site, outlet, base), content_type="application/rss+xml")
     if path == outlet.atom_path:

@@ -34,7 +34,10 @@ from newswire.samplesite.truth import absolute, article_entry, build_truth, edit
 
 logger = logging.getLogger(__name__)
 CONTROL_PREFIX = "/__sample/"
-_CACHE_LIMIT = 2000
+# Listings, feeds and sitemaps kept rendered, per outlet: a refresh of an unchanged world asks
+# each outlet for about fifteen of them, and a thousand outlets must not evict one another
+# (re-rendering every page whose footer lists 999 partner sites was most of the site's CPU).
+_CACHED_PER_OUTLET = 32
 
 
 class _State:
@@ -49,6 +52,9 @@ class _State:
         self.static: StaticPages | None = None
         self.hits: dict[tuple[str, str], int] = {}
         self.cache: dict[tuple[str, str, str, int], Reply] = {}
+        self.cache_limit = _CACHED_PER_OUTLET * len(site.outlets)
+        # A kept reply's ETag, hashed once: (id of its body, gzipped) -> (the body, the tag).
+        self.etags: dict[tuple[int, bool], tuple[bytes, str]] = {}
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock:
@@ -63,17 +69,45 @@ class _State:
     def revise(self) -> list[dict[str, Any]]:
         """Apply the planned edits now; their truth entries (none the second time)."""
         edits = self.site.revise(datetime.now(UTC).replace(microsecond=0))
-        with self.lock:
-            self.cache.clear()
+        self.forget()
         return [edit_entry(edit, self.base_urls) for edit in edits]
 
     def publish(self) -> dict[str, Any]:
         article = self.site.publish_next()
         if article is None:
             raise NewswireError("sample site: every held-back article is already published")
+        self.forget()
+        return article_entry(article, self.base_urls)
+
+    def keep(self, key: tuple[str, str, str, int], reply: Reply) -> None:
+        """Keep a rendered reply for the next request of the same URL and site generation."""
+        with self.lock:
+            if len(self.cache) >= self.cache_limit:
+                self.cache.clear()
+                self.etags.clear()
+            self.cache[key] = reply
+
+    def forget(self) -> None:
+        """The site changed: every kept reply may be stale."""
         with self.lock:
             self.cache.clear()
-        return article_entry(article, self.base_urls)
+            self.etags.clear()
+
+    def etag(self, reply: Reply, body: bytes, encoded: bool) -> str:
+        """The ETag of a body; a kept reply's is hashed once (the entry holds the body, so its
+        id names no other bytes while the entry lives)."""
+        if not (reply.cached and body is reply.body):
+            return _etag(body, encoded)
+        key = (id(body), encoded)
+        known = self.etags.get(key)
+        if known is not None and known[0] is body:
+            return known[1]
+        tag = _etag(body, encoded)
+        with self.lock:
+            if len(self.etags) >= 2 * self.cache_limit:
+                self.etags.clear()
+            self.etags[key] = (body, tag)
+        return tag
 
 
 def _etag(body: bytes, encoded: bool) -> str:
@@ -165,10 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             reply = routes.resolve(ctx, path, query)
             if reply.conditional and reply.cached:  # listings, feeds, sitemaps: cheap to keep
-                with state.lock:
-                    if len(state.cache) >= _CACHE_LIMIT:
-                        state.cache.clear()
-                    state.cache[key] = reply
+                state.keep(key, reply)
         if reply.fail_first and state.first_hit(self.outlet.name, path):
             return routes.server_error(ctx)
         return reply
@@ -197,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if reply.gzipped and not encoded:
             body = gzip.decompress(body)
-        etag = _etag(body, encoded) if reply.conditional else ""
+        etag = self.state.etag(reply, body, encoded) if reply.conditional else ""
         status = reply.status
         if (
             reply.conditional
