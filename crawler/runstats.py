@@ -83,6 +83,9 @@ def summarize_stats(stats: Mapping[str, Any]) -> dict[str, Any]:
         "refetch_unchanged": count("newswire/refetch/unchanged") + count("newswire/refetch/moved"),
         "changed": count("newswire/refetch/changed"),
         "removed": count("newswire/refetch/removed") + count("newswire/refetch/redirected"),
+        # Structure pages read, and the unchanged ones whose stored reading was used instead.
+        "structure_parsed": count("newswire/discovery/parsed"),
+        "structure_reused": count("newswire/discovery/reused"),
         "dropped": by_suffix("newswire/rejected/"),
         "http_status": by_suffix("downloader/response_status_count/"),
         "not_modified": count("downloader/response_status_count/304"),

@@ -178,6 +178,8 @@ def test_recrawl_fetches_no_article_again_and_picks_up_a_new_one(
         assert status == "succeeded"
         assert stats["article_pages"] == 0 and stats["articles_stored"] == 0
         assert stats["skipped_stored"] > 0
+        # Nothing changed: every feed, sitemap and listing is read from its stored reading.
+        assert stats["structure_parsed"] == 0 and stats["structure_reused"] > 0
 
     published = own_site.publish()
     own_site.reset_requests()
@@ -194,6 +196,7 @@ def test_recrawl_fetches_no_article_again_and_picks_up_a_new_one(
     assert requested_article_urls(own_site, own_site.truth()) == {published["url"]}
     source, status, stats, _ = runs(database_url)[-1]
     assert (source, status, stats["articles_stored"]) == (published["outlet"], "succeeded", 1)
+    assert stats["structure_parsed"] > 0  # the pages that list the new article, read afresh
 
 
 def test_max_pages_caps_article_requests(

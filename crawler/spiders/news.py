@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import scrapy
@@ -15,6 +15,7 @@ from scrapy.http import Request, Response
 from crawler import discovery
 from crawler.dates import as_utc
 from crawler.fetching import KEPT_ENCODING_META
+from crawler.parsed import ParsedPages
 from crawler.runtime import crawl_context
 from crawler.urls import (
     canonicalize_url,
@@ -42,6 +43,7 @@ _REVALIDATE = {"Cache-Control": "max-age=0"}
 # hop it requests without the validators (they belong to the stored URL, not the target).
 _REDIRECTS = (301, 302, 303, 307, 308)
 _REFETCH_STATUSES = [304, 404, 410, *_REDIRECTS]
+_R = TypeVar("_R")
 
 
 class NewsSpider(scrapy.Spider):
@@ -67,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         cutoff = _cutoff(self.now, source.limits.max_age, since)
         self.max_age = self.now - cutoff if cutoff else None
         self.slot = host_key(source.home)
+        self.parsed = ParsedPages(None)  # from_crawler keeps readings beside the HTTP cache
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -85,6 +88,7 @@ class NewsSpider(scrapy.Spider):
             **kwargs,
         )
         spider._set_crawler(crawler)
+        spider.parsed = ParsedPages.from_crawler(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -102,7 +106,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """Sitemaps listed in robots.txt; the conventional /sitemap.xml when none is."""
-        urls = discovery.sitemaps_from_robots(response.body, response.url) or [
+        urls = self._read(response, "robots", discovery.sitemaps_from_robots) or [
             urljoin(response.url, "/sitemap.xml")
         ]
         for url in urls:
@@ -110,7 +114,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Sub-sitemaps of an index, or the article URLs of a urlset, after the age cutoff."""
-        doc = discovery.parse_sitemap(response.body, response.url)
+        doc = self._read(response, "sitemap", discovery.parse_sitemap)
         if doc is None:
             self.crawler.stats.inc_value("newswire/discovery/bad_sitemap")
             logger.warning("%s: not a sitemap: %s", self.source.name, response.url)
@@ -124,7 +128,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Article URLs of an RSS or Atom feed, after the age cutoff."""
-        links = discovery.parse_feed(response.body, response.url)
+        links = self._read(response, "feed", discovery.parse_feed)
         if not links:
             self.crawler.stats.inc_value("newswire/discovery/empty_feed")
         yield from self._articles(self._fresh(links), via="feed")
@@ -132,11 +136,15 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Request | Page]:
         """Home and section pages: feeds to discover, articles to fetch, listings to follow."""
         allowed = self.source.allowed_domains
-        listing = discovery.parse_listing(
-            response.body,
+        content_type = _header(response, b"Content-Type")
+        listing = self.parsed.read(
+            "listing",
             response.url,
-            _header(response, b"Content-Type"),
-            keep=lambda url: is_allowed(url, allowed),
+            response.body,
+            lambda: discovery.parse_listing(
+                response.body, response.url, content_type, keep=lambda u: is_allowed(u, allowed)
+            ),
+            (content_type or "", *allowed),  # the links kept depend on the source's domains
         )
         depth = response.meta.get("listing_depth", 0)
         if depth and self._is_alias(response.url, listing.canonical):
@@ -229,6 +237,12 @@ class NewsSpider(scrapy.Spider):
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             refetch=meta.get("newswire_refetch"),
+        )
+
+    def _read(self, response: Response, kind: str, parse: Callable[[bytes, str], _R]) -> _R:
+        """``parse(body, url)``, or its stored result when the page is unchanged."""
+        return self.parsed.read(
+            kind, response.url, response.body, lambda: parse(response.body, response.url)
         )
 
     def _fresh(self, links: Iterable[discovery.Link]) -> list[discovery.Link]:
