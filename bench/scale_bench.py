@@ -50,8 +50,12 @@ MB = 1024 * 1024
 
 
 class ConnectionPeak(threading.Thread):
-    """The most sessions the database had at once, sampled from pg_stat_activity (the bench's
-    own left out), and how many runs were running at once (peak and mean over the samples)."""
+    """The most client sessions the database had at once, sampled from pg_stat_activity, and
+    how many runs were running at once (peak and mean over the samples).
+
+    The bench's own sessions are left out, and so are the server's autovacuum workers: they
+    are not client connections and do not count against max_connections (one met the peak at
+    1,000 outlets)."""
 
     def __init__(self, database_url: str) -> None:
         super().__init__(daemon=True)
@@ -64,7 +68,8 @@ class ConnectionPeak(threading.Thread):
         while not self._halt.wait(CONNECTION_SAMPLE):
             row = self.conn.execute(
                 "SELECT (SELECT count(*) FROM pg_stat_activity"
-                "  WHERE datname = current_database() AND application_name <> %s),"
+                "  WHERE datname = current_database() AND application_name <> %s"
+                "  AND backend_type = 'client backend'),"
                 " (SELECT count(*) FROM crawl_runs WHERE status = 'running')",
                 [BENCH_APP],
             ).fetchone()

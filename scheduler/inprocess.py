@@ -8,6 +8,7 @@ scheduler floor, not in ``crawler/``, because it wires the crawl to a later stag
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections import deque
@@ -15,10 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from scrapy.crawler import Crawler, CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings, SettingsAttribute
 from twisted.internet import task
 
 from crawler.runstats import RunLocks
@@ -83,6 +84,39 @@ def _stats_reach_the_log() -> bool:
     return logging.getLogger("scrapy.statscollectors").getEffectiveLevel() <= logging.INFO
 
 
+# Setting values shared by a copy as they are: nothing can change them in place.
+_IMMUTABLE = (str, bytes, int, float, bool, type(None), frozenset)
+
+
+class CrawlSettings(Settings):
+    """Scrapy's settings, with a deep copy that does not walk every value generically.
+
+    Each crawl's Crawler starts from a copy of the process's settings, and Scrapy's copy is
+    ``copy.deepcopy`` over some 230 attribute objects: 2.8 ms a crawl, a tenth of a worker's
+    CPU in a refresh of unchanged sources (py-spy). This copy is as deep, except that it
+    shares the values that cannot change in place (strings, numbers) instead of copying them.
+    """
+
+    def copy(self) -> Self:
+        """A copy with the same values and priorities; changing it leaves this one as it is."""
+        return _copied(self)
+
+
+def _copied(settings: BaseSettings) -> Any:
+    clone = copy.copy(settings)  # the same class and flags; attributes replaced below
+    clone.attributes = {}
+    for name, attribute in settings.attributes.items():
+        value = attribute.value
+        if isinstance(value, BaseSettings):
+            value = _copied(value)
+        elif not isinstance(value, _IMMUTABLE):
+            value = copy.deepcopy(value)
+        kept = SettingsAttribute.__new__(SettingsAttribute)
+        kept.value, kept.priority = value, attribute.priority
+        clone.attributes[name] = kept
+    return clone
+
+
 def crawl_settings(
     database_url: str,
     sources_path: Path,
@@ -95,7 +129,7 @@ def crawl_settings(
     With ``data_dir`` the HTTP cache of feeds, sitemaps and listings lives under it, so every
     run of the same user revalidates the same copies.
     """
-    settings = Settings()
+    settings = CrawlSettings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict[str, Any] = {
         "NEWSWIRE_DATABASE_URL": database_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from scheduler.inprocess import CrawlOptions, CrawlSettings, crawl_settings
 from storage.connection import connect
 from tests.conftest import SiteProcess, run_newswire, start_site_process
 
@@ -47,6 +49,7 @@ class ConnectionSampler(threading.Thread):
             rows = self.conn.execute(
                 "SELECT application_name, backend_start, left(query, 60) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'"  # not the server's autovacuum workers
                 " AND (%(names)s::text[] IS NULL OR application_name = ANY(%(names)s))",
                 {"names": self.application_names},
             ).fetchall()
@@ -83,3 +86,21 @@ def test_crawl_all_of_hundreds_of_sources_stays_within_ten_connections(
     expected = {a["url"] for a in truth["articles"] if not a["old"] and not a["held_back"]}
     stored = {url for (url,) in db.execute("SELECT url FROM articles")}
     assert stored == expected
+
+
+def test_a_crawls_copy_of_the_settings_is_scrapys_deep_copy_only_faster(tmp_path: Path) -> None:
+    settings = crawl_settings(
+        "postgresql://postgres@127.0.0.1/unused", tmp_path / "sources.toml", CrawlOptions()
+    )
+    scrapys, ours = copy.deepcopy(settings), settings.copy()
+    assert type(ours) is CrawlSettings and ours.frozen == settings.frozen
+    assert list(ours.attributes) == list(scrapys.attributes)
+    for name in scrapys.attributes:
+        assert (ours[name], ours.getpriority(name)) == (scrapys[name], scrapys.getpriority(name))
+    ours["DOWNLOADER_MIDDLEWARES"].set("tests.Extra", 5, "spider")
+    ours["RETRY_HTTP_CODES"].append(599)
+    ours.set("DOWNLOAD_DELAY", 9.0, "cmdline")
+    assert "tests.Extra" not in settings["DOWNLOADER_MIDDLEWARES"]
+    assert 599 not in settings["RETRY_HTTP_CODES"] and settings["DOWNLOAD_DELAY"] == 0.0
+    frozen = settings.frozencopy()
+    assert frozen.frozen and not settings.frozen
