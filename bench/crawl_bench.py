@@ -105,12 +105,11 @@ class Databases:
             self.embedded_dir = workdir / "postgres18"
             self.server_url = ensure_embedded(self.embedded_dir)
         self.created: list[str] = []
-        with connect(self.server_url) as conn:
-            backend = conn.execute("SELECT pg_backend_pid()").fetchone()
         self.postmaster_pid: int | None = None
-        if backend is not None:
+        with connect(self.server_url) as conn:  # asked while the backend is alive to be seen
+            backend = conn.execute("SELECT pg_backend_pid()").fetchone()
             try:
-                self.postmaster_pid = psutil.Process(backend[0]).ppid()
+                self.postmaster_pid = psutil.Process(backend[0]).ppid() if backend else None
             except psutil.Error:  # a server on another machine: its CPU cannot be seen
                 self.postmaster_pid = None
 
