@@ -277,6 +277,19 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
     rates = ", ".join(f"{c.per_second:.1f}" for c in cycles)
     rss = [c.worker_rss[0] / MB if c.worker_rss else 0.0 for c in cycles]
     print(f"  {len(cycles)} refresh cycles: refreshes/s {rates}")
+    print(f"  CPU-s per refresh, each cycle: {', '.join(f'{c.cpu_per_source:.3f}' for c in cycles)}"
+          f"; mean {sum(c.cpu_per_source for c in cycles) / len(cycles):.3f}")  # fmt: skip
+    for group in refresh.usage.groups():
+        shares = ", ".join(f"{c.usage.cpu(group) / c.sources:.3f}" for c in cycles)
+        print(f"    of which {group}: {shares}")
+    last = cycles[-1]
+    by_process: dict[str, float] = {}
+    for process in last.usage.processes:
+        if process.group == "newswire":
+            role = "workers" if process.pid in found["worker_pids"] else process.name
+            by_process[role] = by_process.get(role, 0.0) + process.cpu_seconds / last.sources
+    print("    newswire's processes in the last cycle, CPU-s per refresh: "
+          + ", ".join(f"{name} {cpu:.3f}" for name, cpu in by_process.items()))  # fmt: skip
     print(
         f"  worker peak RSS per cycle (MB): {', '.join(f'{r:.0f}' for r in rss)}; "
         f"last/first {rss[-1] / rss[0]:.2f}"
@@ -333,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         found["missing"] = sorted(expected - stored)
         found["unexpected"] = len(stored - expected)
         cycles = []
-        pids = worker_pids(scheduler)
+        pids = found["worker_pids"] = worker_pids(scheduler)
         for number in range(1, args.cycles + 1):
             if number == args.cycles:
                 reset_requests(site.base_url)
