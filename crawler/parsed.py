@@ -37,7 +37,7 @@ FORMAT = b"newswire-parsed-1"
 _Reading = TypeVar("_Reading")
 # What a file that is not a reading of ours can raise while it is loaded.
 _UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
-               IndexError, pickle.UnpicklingError)  # fmt: skip
+               IndexError, KeyError, OverflowError, pickle.UnpicklingError)  # fmt: skip
 
 
 class ParsedPages:
